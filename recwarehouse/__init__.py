@@ -1,0 +1,1 @@
+"""recwarehouse: a SQL-first recommender warehouse (dbt + DuckDB); shared Python code."""
