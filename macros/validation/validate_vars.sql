@@ -1,0 +1,55 @@
+{#- Checks every var once, before any model runs (on-run-start), and stops the run with a
+    message that names the var, the value and the rule. Models can trust their vars. -#}
+{% macro validate_vars() %}
+    {%- set errors = [] -%}
+    {%- do _check_number(errors, 'reject_share_threshold', 0, 1) -%}
+    {%- do _check_number(errors, 'decay', 0, 1, lower_open=true) -%}
+    {%- do _check_number(errors, 'k', 1, 1000, integer=true) -%}
+    {%- do _check_number(errors, 'min_candidates_per_user', 1, 100000, integer=true) -%}
+    {%- do _check_number(errors, 'max_goal_candidates', 0, 100000, integer=true) -%}
+    {%- do _check_number(errors, 'max_history_candidates', 0, 100000, integer=true) -%}
+    {%- do _check_number(errors, 'exploration_rate', 0, 1) -%}
+    {%- do _check_number(errors, 'random_seed', 0, 2147483647, integer=true) -%}
+    {%- if var('min_candidates_per_user') is number and var('k') is number
+        and var('min_candidates_per_user') < var('k') -%}
+        {%- do errors.append("var 'min_candidates_per_user' = " ~ var('min_candidates_per_user')
+            ~ " must be >= var 'k' = " ~ var('k') ~ " (every user needs K candidates)") -%}
+    {%- endif -%}
+    {%- for name in ['first_target_week', 'validation_week', 'serve_week'] -%}
+        {%- do _check_monday(errors, name) -%}
+    {%- endfor -%}
+    {%- if var('raw_data_path') is not string or var('raw_data_path') | length == 0 -%}
+        {%- do errors.append("var 'raw_data_path' must be a folder path, got " ~ var('raw_data_path')) -%}
+    {%- endif -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ errors | join("\n  - ")) }}
+    {%- endif -%}
+    select 1
+{% endmacro %}
+
+{% macro _check_number(errors, name, low, high, integer=false, lower_open=false) %}
+    {%- set value = var(name) -%}
+    {%- set low_text = ('(' if lower_open else '[') ~ low ~ ', ' ~ high ~ ']' -%}
+    {%- if value is not number or value is sameas true or value is sameas false -%}
+        {%- do errors.append("var '" ~ name ~ "' must be a number in " ~ low_text ~ ", got '" ~ value ~ "'") -%}
+    {%- elif integer and value != (value | int) -%}
+        {%- do errors.append("var '" ~ name ~ "' must be a whole number, got " ~ value) -%}
+    {%- elif value < low or value > high or (lower_open and value == low) -%}
+        {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is outside " ~ low_text) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_monday(errors, name) %}
+    {%- set value = var(name) -%}
+    {%- if value is not none -%}
+        {%- set parsed = none -%}
+        {%- if value is string -%}
+            {%- set parsed = modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
+        {%- endif -%}
+        {%- if not parsed -%}
+            {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
+        {%- elif modules.datetime.date.fromisoformat(value).isoweekday() != 1 -%}
+            {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is not a Monday (weeks are ISO weeks, given by their Monday)") -%}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,41 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ source('platform', 'trainers') }}
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by trainer_id
+            order by joined_at, name, specialities
+        ) as id_occurrence
+    from source
+),
+
+checked as (
+    select
+        trainer_id,
+        name,
+        specialities,
+        years_experience,
+        rating,
+        price_per_session,
+        joined_at,
+        {{ reject_reason([
+            ("trainer_id is null", "null trainer_id"),
+            ("id_occurrence > 1", "duplicate trainer_id"),
+            ("joined_at is null", "null joined_at"),
+            ("joined_at > " ~ utc_now(), "joined_at in the future"),
+            ("rating is not null and (rating < 0 or rating > 5)", "rating outside 0-5"),
+            ("years_experience < 0", "negative years_experience"),
+            ("price_per_session < 0", "negative price_per_session"),
+            ("coalesce(trim(specialities), '') = ''", "no specialities"),
+        ]) }} as reject_reason
+    from numbered
+)
+
+select * from checked
