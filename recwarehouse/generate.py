@@ -88,9 +88,7 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
 
-def _top_k_without_replacement(
-    rng: np.random.Generator, weights: np.ndarray, k: np.ndarray
-) -> list[list[int]]:
+def _top_k_without_replacement(rng: np.random.Generator, weights: np.ndarray, k: np.ndarray) -> list[list[int]]:
     """Per row, sample k[row] distinct columns with probability proportional to weights (Gumbel)."""
     keys = np.log(weights) + rng.gumbel(size=weights.shape)
     order = np.argsort(-keys, axis=1, kind="stable")
@@ -113,17 +111,13 @@ class _Platform:
         cfg, U = self.cfg, self.cfg.users
         window_days = cfg.weeks * 7
         before = rng.random(U) < 0.7
-        offset_days = np.where(
-            before, -rng.uniform(1, 365, U), rng.uniform(0, max(window_days - 1, 1), U)
-        )
+        offset_days = np.where(before, -rng.uniform(1, 365, U), rng.uniform(0, max(window_days - 1, 1), U))
         self.u_signup = self.start_us + (offset_days * US_PER_DAY).astype(np.int64)
         self.u_age = rng.choice(4, U, p=[0.25, 0.35, 0.28, 0.12])
         self.u_level = rng.choice(3, U, p=[0.45, 0.37, 0.18])
         self.u_goal = rng.choice(len(catalog.GOALS), U, p=[0.28, 0.12, 0.2, 0.14, 0.14, 0.12])
         spec_index = {s: i for i, s in enumerate(catalog.SPECIALITIES)}
-        self.goal_spec = np.array(
-            [spec_index[catalog.GOAL_SPECIALITY[g]] for g in catalog.GOALS], dtype=np.int64
-        )
+        self.goal_spec = np.array([spec_index[catalog.GOAL_SPECIALITY[g]] for g in catalog.GOALS], dtype=np.int64)
         # preferred types lean towards the types that serve the user's goal
         type_index = {t: i for i, t in enumerate(catalog.WORKOUT_TYPES)}
         goal_types = np.ones((len(catalog.GOALS), len(catalog.WORKOUT_TYPES)))
@@ -158,9 +152,7 @@ class _Platform:
         late = rng.random(T) < 0.12
         late_days = rng.uniform(7, max(8, (cfg.weeks - 2) * 7), T)
         early_days = -rng.uniform(60, 1500, T)
-        self.t_joined = self.start_us + (np.where(late, late_days, early_days) * US_PER_DAY).astype(
-            np.int64
-        )
+        self.t_joined = self.start_us + (np.where(late, late_days, early_days) * US_PER_DAY).astype(np.int64)
         self.t_trend = rng.normal(0, 0.08, T)
         self.t_latent = rng.normal(0, 1, (T, LATENT_DIM))
         self.t_level_pref = rng.choice(3, T, p=[0.4, 0.4, 0.2])
@@ -555,9 +547,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workouts", type=int, default=GeneratorConfig.workouts)
     ap.add_argument("--weeks", type=int, default=GeneratorConfig.weeks)
     ap.add_argument("--seed", type=int, default=GeneratorConfig.seed)
-    ap.add_argument(
-        "--impressions-per-user-week", type=float, default=GeneratorConfig.impressions_per_user_week
-    )
+    ap.add_argument("--impressions-per-user-week", type=float, default=GeneratorConfig.impressions_per_user_week)
     ap.add_argument("--start", default=GeneratorConfig.start, help="Monday the first week starts")
     ap.add_argument("--no-truth", action="store_true", help="skip truth/ (always skipped past 50M rows)")
     ap.add_argument("--out", type=Path, required=True)

@@ -1,0 +1,87 @@
+# The two commands: `make build` (set up + build the demo warehouse) and `make test` (set up +
+# every check). Both work on a fresh clone of a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := data/demo
+TEST_CLEAN := data/test_clean
+TEST_DATA := data/test
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
+
+.PHONY: setup build test lint unit warehouse-test demo-data test-data docs lock clean bench
+
+## setup: create .venv with the locked packages and the project package (editable)
+setup: $(STAMP) system-deps
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## LightGBM needs the system OpenMP runtime (libgomp1 on Debian/Ubuntu)
+.PHONY: system-deps
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libgomp.so.1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing libgomp1 (needed by LightGBM)"; \
+	    apt-get update -qq && apt-get install -y -qq libgomp1 >/dev/null; \
+	  else \
+	    echo "LightGBM needs the OpenMP runtime: run 'sudo apt-get install libgomp1' (Debian/Ubuntu) or 'brew install libomp' (macOS)"; exit 1; \
+	  fi; \
+	fi
+
+GENERATOR := recwarehouse/generate.py recwarehouse/catalog.py recwarehouse/corrupt.py
+
+demo-data: setup $(DEMO)/_generator.json
+$(DEMO)/_generator.json: $(GENERATOR) | $(STAMP)
+	$(BIN)/python -m recwarehouse.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 --seed 42 --out $(DEMO)
+
+## build: set up, make the demo data, `dbt build` into warehouse.duckdb
+build: demo-data
+	$(BIN)/dbt build
+
+test-data: setup $(TEST_DATA)/_corruption.json
+$(TEST_CLEAN)/_generator.json: $(GENERATOR) | $(STAMP)
+	$(BIN)/python -m recwarehouse.generate --users 300 --trainers 24 --workouts 120 --weeks 6 --seed 7 --out $(TEST_CLEAN)
+$(TEST_DATA)/_corruption.json: $(TEST_CLEAN)/_generator.json
+	$(BIN)/python -m recwarehouse.corrupt --src $(TEST_CLEAN) --out $(TEST_DATA)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros tests
+
+unit: setup
+	$(BIN)/pytest -q -m "not warehouse"
+
+## the warehouse on the small, deliberately corrupted test data, then the checks that read it
+warehouse-test: test-data
+	rm -f $(RECWAREHOUSE_TEST_DB)
+	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15}'
+	$(BIN)/pytest -q -m warehouse
+
+## test: lint, unit tests, dbt build (models, unit tests, data tests) on test data, warehouse checks
+test: lint unit warehouse-test
+
+docs: setup
+	$(BIN)/dbt docs generate
+
+bench: demo-data
+	$(BIN)/python bench/ranking_vs_oracle.py
+
+## lock: re-resolve the pins in pyproject.toml and rewrite requirements.lock
+lock:
+	rm -rf /tmp/recwarehouse-lock && $(PYTHON) -m venv /tmp/recwarehouse-lock
+	/tmp/recwarehouse-lock/bin/pip install --quiet -e .
+	( echo "# Exact pins for every package in the environment (pip freeze of a resolved install)."; \
+	  echo "# Regenerate: make lock"; \
+	  /tmp/recwarehouse-lock/bin/pip freeze --exclude-editable ) > requirements.lock
+
+clean:
+	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb $(VENV)
