@@ -1,0 +1,189 @@
+{#- Per (trainer, target week T): popularity (recency-weighted) and quality signals from weeks
+    <= T-1, for every trainer with a workout published before T. Session completion and like
+    rates are Beta(2, 2)-smoothed so a trainer with three sessions does not look perfect. -#}
+
+with
+
+trainers as (
+    select * from {{ ref('stg_platform__trainers') }}
+),
+
+workouts as (
+    select * from {{ ref('stg_platform__workouts') }}
+),
+
+fitness_levels as (
+    select * from {{ ref('fitness_levels') }}
+),
+
+sessions as (
+    select * from {{ ref('stg_platform__sessions') }}
+),
+
+feedback as (
+    select * from {{ ref('stg_platform__feedback') }}
+),
+
+target_weeks as (
+    select * from {{ ref('int_target_weeks') }}
+),
+
+pair_history as (
+    select * from {{ ref('int_user_trainer_features_as_of') }}
+),
+
+weekly as (
+    select * from {{ ref('int_user_trainer_weeks_aggregated') }}
+),
+
+catalogue_at_target as (
+    select
+        workouts.trainer_id,
+        target_weeks.target_week,
+        count(*) as trainer_workouts,
+        avg(fitness_levels.level_rank) as trainer_mean_level_rank
+    from workouts
+    inner join fitness_levels
+        on workouts.fitness_level = fitness_levels.fitness_level
+    inner join target_weeks
+        on workouts.published_week < target_weeks.target_week
+    group by workouts.trainer_id, target_weeks.target_week
+),
+
+engagement as (
+    select
+        trainer_id,
+        target_week,
+        sum(pair_impressions_decayed) as trainer_impressions_decayed,
+        sum(pair_clicks_decayed) as trainer_clicks_decayed,
+        sum(pair_video_views_decayed) as trainer_video_views_decayed,
+        sum(pair_likes_decayed) as trainer_likes_decayed,
+        sum(case when pair_engaged_weeks > 0 then 1 else 0 end) as trainer_users_engaged,
+        max(max_source_week) as max_source_week
+    from pair_history
+    group by trainer_id, target_week
+),
+
+last_week as (
+    select
+        weekly.trainer_id,
+        target_weeks.target_week,
+        sum(weekly.clicks + weekly.video_views + weekly.likes) as trainer_last_week_engagement
+    from weekly
+    inner join target_weeks
+        on weekly.event_week = {{ add_weeks('target_weeks.target_week', -1) }}
+    group by weekly.trainer_id, target_weeks.target_week
+),
+
+session_quality as (
+    select
+        workouts.trainer_id,
+        target_weeks.target_week,
+        count(*) as trainer_sessions,
+        sum(case when sessions.is_completed then 1 else 0 end) as trainer_sessions_completed,
+        max(sessions.started_week) as max_source_week
+    from sessions
+    inner join workouts
+        on sessions.workout_id = workouts.workout_id
+    inner join target_weeks
+        on sessions.started_week < target_weeks.target_week
+    group by workouts.trainer_id, target_weeks.target_week
+),
+
+feedback_quality as (
+    select
+        workouts.trainer_id,
+        target_weeks.target_week,
+        count(*) as trainer_feedbacks,
+        sum(case when feedback.is_liked then 1 else 0 end) as trainer_feedback_likes,
+        max(feedback.feedback_week) as max_source_week
+    from feedback
+    inner join workouts
+        on feedback.workout_id = workouts.workout_id
+    inner join target_weeks
+        on feedback.feedback_week < target_weeks.target_week
+    group by workouts.trainer_id, target_weeks.target_week
+),
+
+joined as (
+    select
+        trainers.trainer_id,
+        catalogue_at_target.target_week,
+        trainers.rating as trainer_rating,
+        trainers.years_experience as trainer_years_experience,
+        trainers.price_per_session as trainer_price_per_session,
+        catalogue_at_target.trainer_workouts,
+        catalogue_at_target.trainer_mean_level_rank,
+        {{ weeks_between('trainers.joined_week', 'catalogue_at_target.target_week') }} as trainer_weeks_since_joined,
+        coalesce(engagement.trainer_impressions_decayed, 0) as trainer_impressions_decayed,
+        coalesce(engagement.trainer_clicks_decayed, 0) as trainer_clicks_decayed,
+        coalesce(engagement.trainer_video_views_decayed, 0) as trainer_video_views_decayed,
+        coalesce(engagement.trainer_likes_decayed, 0) as trainer_likes_decayed,
+        coalesce(engagement.trainer_users_engaged, 0) as trainer_users_engaged,
+        coalesce(last_week.trainer_last_week_engagement, 0) as trainer_last_week_engagement,
+        coalesce(session_quality.trainer_sessions, 0) as trainer_sessions,
+        (coalesce(session_quality.trainer_sessions_completed, 0) + 2.0)
+        / (coalesce(session_quality.trainer_sessions, 0) + 4.0) as trainer_completion_rate_smoothed,
+        (coalesce(feedback_quality.trainer_feedback_likes, 0) + 2.0)
+        / (coalesce(feedback_quality.trainer_feedbacks, 0) + 4.0) as trainer_like_rate_smoothed,
+        greatest(
+            coalesce(engagement.max_source_week, cast('1900-01-01' as date)),
+            coalesce(session_quality.max_source_week, cast('1900-01-01' as date)),
+            coalesce(feedback_quality.max_source_week, cast('1900-01-01' as date))
+        ) as max_source_week
+    from trainers
+    inner join catalogue_at_target
+        on trainers.trainer_id = catalogue_at_target.trainer_id
+    left join engagement
+        on
+            catalogue_at_target.trainer_id = engagement.trainer_id
+            and catalogue_at_target.target_week = engagement.target_week
+    left join last_week
+        on
+            catalogue_at_target.trainer_id = last_week.trainer_id
+            and catalogue_at_target.target_week = last_week.target_week
+    left join session_quality
+        on
+            catalogue_at_target.trainer_id = session_quality.trainer_id
+            and catalogue_at_target.target_week = session_quality.target_week
+    left join feedback_quality
+        on
+            catalogue_at_target.trainer_id = feedback_quality.trainer_id
+            and catalogue_at_target.target_week = feedback_quality.target_week
+),
+
+final as (
+    select
+        trainer_id,
+        trainer_rating,
+        trainer_years_experience,
+        trainer_price_per_session,
+        trainer_workouts,
+        trainer_mean_level_rank,
+        trainer_weeks_since_joined,
+        trainer_impressions_decayed,
+        trainer_clicks_decayed,
+        trainer_video_views_decayed,
+        trainer_likes_decayed,
+        trainer_clicks_decayed + trainer_video_views_decayed + trainer_likes_decayed
+        as trainer_engagement_decayed,
+        trainer_users_engaged,
+        trainer_last_week_engagement,
+        {{ safe_divide('trainer_clicks_decayed', 'trainer_impressions_decayed') }} as trainer_ctr_decayed,
+        trainer_sessions,
+        trainer_completion_rate_smoothed,
+        trainer_like_rate_smoothed,
+        row_number() over (
+            partition by target_week
+            order by trainer_clicks_decayed + trainer_video_views_decayed + trainer_likes_decayed desc, trainer_id
+        ) as trainer_popularity_rank,
+        row_number() over (
+            partition by target_week
+            order by trainer_last_week_engagement desc, trainer_id
+        ) as trainer_last_week_rank,
+        max_source_week,
+        target_week
+    from joined
+)
+
+select * from final

@@ -1,0 +1,50 @@
+{#- Incremental by week: a run re-reads only the newest stored week onwards (that week may have
+    been partial) and replaces those weeks. Late data for older weeks needs --full-refresh. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['user_id', 'trainer_id', 'event_week'],
+    incremental_strategy='delete+insert',
+) }}
+
+with
+
+events as (
+    select * from {{ ref('stg_platform__events') }}
+    {% if is_incremental() %}
+        where event_week >= (select max(event_week) from {{ this }})
+    {% endif %}
+),
+
+events_rolled_up_to_weeks as (
+    select
+        user_id,
+        trainer_id,
+        event_week,
+        sum(case when event_type = 'impression' then 1 else 0 end) as impressions,
+        sum(case when event_type = 'click' then 1 else 0 end) as clicks,
+        sum(case when event_type = 'video_view' then 1 else 0 end) as video_views,
+        sum(case when event_type = 'like' then 1 else 0 end) as likes,
+        coalesce(sum(case when event_type = 'video_view' then watch_fraction end), 0) as watch_fraction_sum
+    from events
+    group by user_id, trainer_id, event_week
+),
+
+final as (
+    select
+        user_id,
+        trainer_id,
+        impressions,
+        clicks,
+        video_views,
+        likes,
+        watch_fraction_sum,
+        {{ safe_divide('watch_fraction_sum', 'video_views', 'null') }} as mean_watch_fraction,
+        {{ safe_divide('clicks', 'impressions') }} as ctr,
+        {{ safe_divide('video_views', 'clicks') }} as view_rate,
+        {{ safe_divide('likes', 'video_views') }} as like_rate,
+        clicks + video_views + likes > 0 as is_engaged,
+        event_week
+    from events_rolled_up_to_weeks
+)
+
+select * from final

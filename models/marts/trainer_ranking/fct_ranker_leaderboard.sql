@@ -1,0 +1,29 @@
+with
+
+registry as (
+    select * from {{ ref('ml_ranker_registry') }}
+),
+
+final as (
+    select
+        algorithm,
+        model_id,
+        is_selected,
+        ndcg_at_k,
+        precision_at_k,
+        recall_at_k,
+        map_at_k,
+        hit_rate_at_k,
+        auc,
+        catalog_coverage,
+        users_evaluated,
+        training_rows,
+        fit_seconds,
+        k,
+        validation_week
+    from registry
+    where stage = 'candidate'
+)
+
+select * from final
+order by ndcg_at_k desc, algorithm

@@ -1,0 +1,104 @@
+{#- The served list: for the serve week, exactly K distinct trainers per known user, ranked by
+    the registry's serving model. With exploration_rate > 0, a seeded share of users get a
+    random goal-matched trainer (not already listed) in slot K, marked `is_exploration`. -#}
+
+with
+
+scores as (
+    select * from {{ ref('ml_trainer_serving_scores') }}
+),
+
+examples as (
+    select * from {{ ref('int_trainer_ranking_examples') }}
+    where split = 'serve'
+),
+
+scored_candidates as (
+    select
+        examples.user_id,
+        examples.trainer_id,
+        examples.candidate_source,
+        examples.user_goal,
+        scores.model_id,
+        scores.score,
+        examples.goal_match,
+        examples.pair_video_views,
+        examples.pair_mean_watch_fraction,
+        examples.pair_engaged_weeks,
+        examples.type_match_share,
+        examples.trainer_last_week_rank,
+        examples.trainer_like_rate_smoothed,
+        examples.target_week as serve_week,
+        row_number() over (
+            partition by examples.user_id
+            order by scores.score desc, examples.trainer_id
+        ) as model_rank,
+        {{ stable_hash_unit("examples.user_id || '|' || examples.trainer_id") }} as exploration_draw,
+        {{ stable_hash_unit("examples.user_id || '|explore'") }} < {{ var('exploration_rate') }} as is_exploring_user
+    from examples
+    inner join scores
+        on
+            examples.user_id = scores.user_id
+            and examples.trainer_id = scores.trainer_id
+),
+
+exploration_picks as (
+    select
+        user_id,
+        trainer_id,
+        row_number() over (partition by user_id order by exploration_draw, trainer_id) as pick_order
+    from scored_candidates
+    where is_exploring_user and goal_match = 1 and model_rank >= {{ var('k') }}
+),
+
+slotted as (
+    select
+        scored_candidates.*,
+        coalesce(exploration_picks.pick_order = 1, false) as is_exploration,
+        case
+            when exploration_picks.pick_order = 1 then {{ var('k') }}
+            when scored_candidates.is_exploring_user
+                and exists (
+                    select 1 from exploration_picks as picks
+                    where picks.user_id = scored_candidates.user_id and picks.pick_order = 1
+                )
+                and scored_candidates.model_rank >= {{ var('k') }}
+                then null
+            else scored_candidates.model_rank
+        end as slot
+    from scored_candidates
+    left join exploration_picks
+        on
+            scored_candidates.user_id = exploration_picks.user_id
+            and scored_candidates.trainer_id = exploration_picks.trainer_id
+),
+
+final as (
+    select
+        user_id,
+        trainer_id,
+        model_id,
+        candidate_source,
+        concat_ws(
+            '; ',
+            case when is_exploration then 'something new to try, picked at random among trainers for your goal' end,
+            case when goal_match = 1 then 'matches your goal: ' || replace(user_goal, '_', ' ') end,
+            case
+                when pair_video_views > 0 and pair_mean_watch_fraction >= 0.5
+                    then 'you watched ' || cast(round(100 * pair_mean_watch_fraction) as integer) || '% of their videos'
+            end,
+            case when pair_video_views = 0 and pair_engaged_weeks > 0 then 'you checked them out before' end,
+            case when type_match_share >= 0.5 then 'teaches the workout types you prefer' end,
+            case when trainer_last_week_rank <= 10 then 'popular this week' end,
+            case when trainer_like_rate_smoothed >= 0.7 then 'highly liked by their clients' end,
+            case when candidate_source = 'backfill' and goal_match = 0 then 'popular on the platform' end
+        ) as reasons,
+        cast(slot as integer) as rank,
+        score,
+        is_exploration,
+        serve_week
+    from slotted
+    where slot <= {{ var('k') }}
+)
+
+select * from final

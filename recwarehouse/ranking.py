@@ -1,0 +1,264 @@
+"""Rankers for the weekly trainer recommendations, and the train / validate / select loop.
+
+Every ranker has ``fit(train)`` and ``score(frame)``; scores are in [0, 1] and only their order
+within a user matters. Baselines (random, popularity, goal rule) are scored like the learned
+models so the leaderboard compares like with like.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import pickle
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from recwarehouse.metrics import summary_metrics
+
+ID_COLUMNS = ["user_id", "trainer_id", "target_week", "split", "candidate_source", "user_goal"]
+NON_FEATURES = {*ID_COLUMNS, "label", "max_source_week"}
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """Every numeric column that is not an id, the label or bookkeeping, in table order."""
+    return [
+        c
+        for c in frame.columns
+        if c not in NON_FEATURES and (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
+    ]
+
+
+def _squash(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+@dataclass
+class Ranker:
+    """Base class: a named, parameterised scorer."""
+
+    seed: int = 42
+    name: str = "ranker"
+    params: dict = field(default_factory=dict)
+    features: list[str] = field(default_factory=list)
+
+    def fit(self, train: pd.DataFrame) -> Ranker:
+        self.features = feature_columns(train)
+        return self
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        raise NotImplementedError
+
+    def _x(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame[self.features].to_numpy(dtype=float)
+
+
+@dataclass
+class RandomRanker(Ranker):
+    name: str = "random"
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        # a seeded hash of (user, trainer): the same pair always gets the same score
+        keys = (frame["user_id"].astype(str) + "|" + frame["trainer_id"].astype(str)).to_numpy()
+        return np.array(
+            [int(hashlib.sha256(f"{self.seed}|{k}".encode()).hexdigest()[:12], 16) / 16**12 for k in keys]
+        )
+
+
+@dataclass
+class PopularityRanker(Ranker):
+    """Recency-weighted popularity: the trainer's decayed clicks + views + likes."""
+
+    name: str = "popularity"
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        return 1.0 - 1.0 / (1.0 + np.log1p(frame["trainer_engagement_decayed"].to_numpy(dtype=float)))
+
+
+@dataclass
+class GoalPopularityRanker(Ranker):
+    """The rule: goal-matched trainers first, each group by recency-weighted popularity."""
+
+    name: str = "goal_rule"
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        pop = 1.0 - 1.0 / (1.0 + np.log1p(frame["trainer_engagement_decayed"].to_numpy(dtype=float)))
+        return (frame["goal_match"].to_numpy(dtype=float) + pop) / 2.0
+
+
+@dataclass
+class SklearnRanker(Ranker):
+    estimator: object = None
+
+    def fit(self, train: pd.DataFrame) -> Ranker:
+        super().fit(train)
+        self.estimator.fit(self._x(train), train["label"].to_numpy(dtype=int))
+        return self
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.estimator.predict_proba(self._x(frame))[:, 1]
+
+
+def logistic_regression(seed: int) -> SklearnRanker:
+    params = {"C": 1.0, "max_iter": 2000}
+    est = make_pipeline(StandardScaler(), LogisticRegression(**params, random_state=seed))
+    return SklearnRanker(seed=seed, name="logistic_regression", params=params, estimator=est)
+
+
+def random_forest(seed: int) -> SklearnRanker:
+    params = {"n_estimators": 80, "max_depth": 10, "min_samples_leaf": 20, "max_samples": 0.5, "n_jobs": 2}
+    est = RandomForestClassifier(**params, random_state=seed)
+    return SklearnRanker(seed=seed, name="random_forest", params=params, estimator=est)
+
+
+LGBM_COMMON = {
+    "n_estimators": 200,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_child_samples": 40,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+}
+
+
+@dataclass
+class LightGBMClassifierRanker(Ranker):
+    name: str = "lightgbm_classifier"
+
+    def fit(self, train: pd.DataFrame) -> Ranker:
+        super().fit(train)
+        self.params = dict(LGBM_COMMON)
+        self.model = lgb.LGBMClassifier(
+            **self.params, random_state=self.seed, deterministic=True, force_row_wise=True, n_jobs=2, verbose=-1
+        )
+        self.model.fit(self._x(train), train["label"].to_numpy(dtype=int))
+        return self
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(self._x(frame))[:, 1]
+
+
+@dataclass
+class LightGBMLambdaRanker(Ranker):
+    """LambdaRank: one query group per (target week, user), optimising NDCG directly."""
+
+    name: str = "lightgbm_lambdarank"
+    k: int = 5
+
+    def fit(self, train: pd.DataFrame) -> Ranker:
+        super().fit(train)
+        ordered = train.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort")
+        groups = ordered.groupby(["target_week", "user_id"], sort=False).size().to_numpy()
+        self.params = {**LGBM_COMMON, "objective": "lambdarank", "lambdarank_truncation_level": 2 * self.k}
+        self.model = lgb.LGBMRanker(
+            **self.params, random_state=self.seed, deterministic=True, force_row_wise=True, n_jobs=2, verbose=-1
+        )
+        self.model.fit(self._x(ordered), ordered["label"].to_numpy(dtype=int), group=groups)
+        return self
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        return _squash(self.model.predict(self._x(frame)))
+
+
+def candidate_rankers(seed: int, k: int) -> list[Ranker]:
+    return [
+        RandomRanker(seed=seed),
+        PopularityRanker(seed=seed),
+        GoalPopularityRanker(seed=seed),
+        logistic_regression(seed),
+        random_forest(seed),
+        LightGBMClassifierRanker(seed=seed),
+        LightGBMLambdaRanker(seed=seed, k=k),
+    ]
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A stable digest of a data frame's content (row order included)."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def evaluate(
+    ranker: Ranker, frame: pd.DataFrame, n_relevant: pd.Series, k: int, n_catalog: int
+) -> dict[str, float]:
+    scored = frame[["user_id", "trainer_id", "label"]].copy()
+    scored["score"] = ranker.score(frame)
+    return summary_metrics(scored, n_relevant, k, n_catalog, item="trainer_id")
+
+
+def _registry_row(
+    ranker: Ranker, stage: str, train: pd.DataFrame, metrics: dict, fit_seconds: float, data_fp: str
+) -> dict:
+    blob = pickle.dumps(ranker, protocol=5)
+    model_sha = hashlib.sha256(blob).hexdigest()
+    weeks = sorted(pd.to_datetime(train["target_week"]).dt.date.unique())
+    return {
+        "model_id": f"{ranker.name}-{stage}-{data_fp[:10]}",
+        "algorithm": ranker.name,
+        "stage": stage,
+        "params": json.dumps(ranker.params, sort_keys=True),
+        "features": json.dumps(ranker.features),
+        "first_train_week": weeks[0],
+        "last_train_week": weeks[-1],
+        "training_rows": len(train),
+        "fit_seconds": round(fit_seconds, 3),
+        **metrics,
+        "data_fingerprint": data_fp,
+        "model_sha256": model_sha,
+        "model_blob": base64.b64encode(blob).decode("ascii"),
+        "trained_at": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+    }
+
+
+def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed: int, n_catalog: int) -> pd.DataFrame:
+    """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
+    then refit that algorithm on train + validation for serving. Returns registry rows."""
+    train = examples[examples["split"] == "train"].reset_index(drop=True)
+    valid = examples[examples["split"] == "validation"].reset_index(drop=True)
+    if train.empty or valid.empty:
+        raise ValueError("need both train and validation rows: check the first_target_week / validation_week vars")
+    data_fp = fingerprint(examples.drop(columns=["split"]))
+    rows = []
+    for ranker in candidate_rankers(seed, k):
+        t0 = time.perf_counter()
+        ranker.fit(train)
+        fit_seconds = time.perf_counter() - t0
+        metrics = evaluate(ranker, valid, n_relevant, k, n_catalog)
+        rows.append(_registry_row(ranker, "candidate", train, metrics, fit_seconds, data_fp))
+    registry = pd.DataFrame(rows)
+    best = registry.sort_values(["ndcg_at_k", "algorithm"], ascending=[False, True]).iloc[0]
+    registry["is_selected"] = registry["model_id"] == best["model_id"]
+    # refit the chosen algorithm on every labelled week, for serving
+    chosen = next(r for r in candidate_rankers(seed, k) if r.name == best["algorithm"])
+    both = examples[examples["split"].isin(["train", "validation"])].reset_index(drop=True)
+    t0 = time.perf_counter()
+    chosen.fit(both)
+    serving = _registry_row(
+        chosen,
+        "serving",
+        both,
+        {m: best[m] for m in [*best.index] if m.endswith("_at_k") or m in ("auc", "catalog_coverage", "users_evaluated")},
+        time.perf_counter() - t0,
+        data_fp,
+    )
+    serving["is_selected"] = True
+    registry = pd.concat([registry, pd.DataFrame([serving])], ignore_index=True)
+    registry["k"] = k
+    registry["validation_week"] = pd.to_datetime(valid["target_week"]).dt.date.iloc[0]
+    return registry
+
+
+def load_model(blob: str) -> Ranker:
+    """Rebuild a ranker from its registry blob."""
+    return pickle.loads(base64.b64decode(blob))  # noqa: S301 - our own registry, written by train_and_select
