@@ -247,7 +247,7 @@ class _Platform:
         goal_match = self.t_spec[t, self.goal_spec[self.u_goal[u]]]
         type_share = np.einsum("ij,ij->i", self.u_pref[u], self.t_type_share[t])
         level_gap = np.abs(self.u_level[u] - self.t_main_level[t])
-        affinity = 0.3 * np.einsum("ij,ij->i", self.u_latent[u], self.t_latent[t])
+        affinity = 0.5 * np.einsum("ij,ij->i", self.u_latent[u], self.t_latent[t])
         weeks_since_join = (self.start_us + week * US_PER_WEEK - self.t_joined[t]) / US_PER_WEEK
         novelty = np.where(weeks_since_join >= 0, np.exp(-np.maximum(weeks_since_join, 0) / 1.5), 0)
         return (
@@ -308,7 +308,7 @@ def generate(cfg: GeneratorConfig, out: Path) -> dict[str, int]:
         for g in range(n_goals):
             gm = goal_matched[g] * active_t
             gm_share = gm / gm.sum() if gm.sum() > 0 else uniform
-            pi[g] = 0.35 * gm_share + 0.45 * pop_share + 0.20 * uniform
+            pi[g] = 0.45 * gm_share + 0.20 * pop_share + 0.35 * uniform
             pi[g] /= pi[g].sum()
         # expected impressions of each user this week (0 before signup, pro rata in signup week)
         frac = np.clip((week_end - np.maximum(p.u_signup, week_start)) / US_PER_WEEK, 0, 1)
