@@ -63,7 +63,7 @@ unit: setup
 ## the warehouse on the small, deliberately corrupted test data, then the checks that read it
 warehouse-test: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
-	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15}'
+	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2}'
 	$(BIN)/pytest -q -m warehouse
 
 ## test: lint, unit tests, dbt build (models, unit tests, data tests) on test data, warehouse checks

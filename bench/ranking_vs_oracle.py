@@ -66,10 +66,14 @@ def main() -> None:
     pop = board[board.algorithm == "popularity"].iloc[0]
     share = chosen.ndcg_at_k / oracle_all["ndcg_at_k"]
     lift = chosen.ndcg_at_k / pop.ndcg_at_k
-    print(f"\nchosen {chosen.algorithm}: {100 * share:.1f}% of oracle NDCG@{k} (target >= 90%: "
-          f"{'met' if share >= 0.9 else f'missed by {100 * (0.9 - share):.1f} points'})")
-    print(f"chosen / popularity NDCG@{k}: {lift:.3f}x (target >= 1.25x: "
-          f"{'met' if lift >= 1.25 else f'missed by {1.25 - lift:.3f}x'})")
+    print(
+        f"\nchosen {chosen.algorithm}: {100 * share:.1f}% of oracle NDCG@{k} (target >= 90%: "
+        f"{'met' if share >= 0.9 else f'missed by {100 * (0.9 - share):.1f} points'})"
+    )
+    print(
+        f"chosen / popularity NDCG@{k}: {lift:.3f}x (target >= 1.25x: "
+        f"{'met' if lift >= 1.25 else f'missed by {1.25 - lift:.3f}x'})"
+    )
 
 
 if __name__ == "__main__":

@@ -69,9 +69,7 @@ class RandomRanker(Ranker):
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         # a seeded hash of (user, trainer): the same pair always gets the same score
         keys = (frame["user_id"].astype(str) + "|" + frame["trainer_id"].astype(str)).to_numpy()
-        return np.array(
-            [int(hashlib.sha256(f"{self.seed}|{k}".encode()).hexdigest()[:12], 16) / 16**12 for k in keys]
-        )
+        return np.array([int(hashlib.sha256(f"{self.seed}|{k}".encode()).hexdigest()[:12], 16) / 16**12 for k in keys])
 
 
 @dataclass
@@ -189,9 +187,7 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def evaluate(
-    ranker: Ranker, frame: pd.DataFrame, n_relevant: pd.Series, k: int, n_catalog: int
-) -> dict[str, float]:
+def evaluate(ranker: Ranker, frame: pd.DataFrame, n_relevant: pd.Series, k: int, n_catalog: int) -> dict[str, float]:
     scored = frame[["user_id", "trainer_id", "label"]].copy()
     scored["score"] = ranker.score(frame)
     return summary_metrics(scored, n_relevant, k, n_catalog, item="trainer_id")
@@ -248,7 +244,11 @@ def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed
         chosen,
         "serving",
         both,
-        {m: best[m] for m in [*best.index] if m.endswith("_at_k") or m in ("auc", "catalog_coverage", "users_evaluated")},
+        {
+            m: best[m]
+            for m in [*best.index]
+            if m.endswith("_at_k") or m in ("auc", "catalog_coverage", "users_evaluated")
+        },
         time.perf_counter() - t0,
         data_fp,
     )

@@ -166,7 +166,7 @@ final as (
         trainer_video_views_decayed,
         trainer_likes_decayed,
         trainer_clicks_decayed + trainer_video_views_decayed + trainer_likes_decayed
-        as trainer_engagement_decayed,
+            as trainer_engagement_decayed,
         trainer_users_engaged,
         trainer_last_week_engagement,
         {{ safe_divide('trainer_clicks_decayed', 'trainer_impressions_decayed') }} as trainer_ctr_decayed,
@@ -179,7 +179,7 @@ final as (
         ) as trainer_popularity_rank,
         row_number() over (
             partition by target_week
-            order by trainer_last_week_engagement desc, trainer_id
+            order by trainer_last_week_engagement desc, trainer_id asc
         ) as trainer_last_week_rank,
         max_source_week,
         target_week

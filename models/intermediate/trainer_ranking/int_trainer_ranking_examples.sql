@@ -65,8 +65,10 @@ type_match as (
         candidates.target_week,
         candidates.user_id,
         candidates.trainer_id,
-        sum(case when preferred_types.preferred_type is not null then trainer_type_share_at_target.n_workouts else 0 end)
-        as n_preferred_type_workouts
+        sum(
+            case when preferred_types.preferred_type is not null then trainer_type_share_at_target.n_workouts else 0 end
+        )
+            as n_preferred_type_workouts
     from candidates
     inner join trainer_type_share_at_target
         on

@@ -61,7 +61,7 @@ from_history as (
             order by
                 pair_history.pair_clicks_decayed + pair_history.pair_video_views_decayed desc,
                 pair_history.pair_impressions_decayed desc,
-                pair_history.trainer_id
+                pair_history.trainer_id asc
         ) as rank_in_source
     from pair_history
     inner join trainers

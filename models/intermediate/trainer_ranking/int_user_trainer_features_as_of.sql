@@ -24,10 +24,11 @@ history_before_target as (
         weekly.is_engaged,
         weekly.event_week,
         {{ weeks_between('weekly.event_week', 'target_weeks.target_week') }} as weeks_back,
-        pow({{ var('decay') }}, {{ weeks_between('weekly.event_week', 'target_weeks.target_week') }} - 1) as recency_weight
+        pow({{ var('decay') }}, {{ weeks_between('weekly.event_week', 'target_weeks.target_week') }} - 1)
+            as recency_weight
     from target_weeks
     inner join weekly
-        on weekly.event_week < target_weeks.target_week
+        on target_weeks.target_week > weekly.event_week
 ),
 
 summed as (

@@ -11,7 +11,7 @@ with
 events as (
     select * from {{ ref('stg_platform__events') }}
     {% if is_incremental() %}
-        where event_week >= (select max(event_week) from {{ this }})
+        where event_week >= (select max(event_week) from {{ this }})  -- noqa: RF02
     {% endif %}
 ),
 

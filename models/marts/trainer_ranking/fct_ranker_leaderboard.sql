@@ -26,4 +26,4 @@ final as (
 )
 
 select * from final
-order by ndcg_at_k desc, algorithm
+order by ndcg_at_k desc, algorithm asc

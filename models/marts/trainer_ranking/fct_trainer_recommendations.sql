@@ -31,7 +31,7 @@ scored_candidates as (
         examples.target_week as serve_week,
         row_number() over (
             partition by examples.user_id
-            order by scores.score desc, examples.trainer_id
+            order by scores.score desc, examples.trainer_id asc
         ) as model_rank,
         {{ stable_hash_unit("examples.user_id || '|' || examples.trainer_id") }} as exploration_draw,
         {{ stable_hash_unit("examples.user_id || '|explore'") }} < {{ var('exploration_rate') }} as is_exploring_user
@@ -57,7 +57,8 @@ slotted as (
         coalesce(exploration_picks.pick_order = 1, false) as is_exploration,
         case
             when exploration_picks.pick_order = 1 then {{ var('k') }}
-            when scored_candidates.is_exploring_user
+            when
+                scored_candidates.is_exploring_user
                 and exists (
                     select 1 from exploration_picks as picks
                     where picks.user_id = scored_candidates.user_id and picks.pick_order = 1
