@@ -71,3 +71,13 @@ def test_missing_validation_rows_fail_clearly() -> None:
     ex = toy_examples()
     with pytest.raises(ValueError, match="validation_week"):
         train_and_select(ex[ex.split == "train"], pd.Series(dtype=int), k=3, seed=1, n_catalog=12)
+
+
+def test_row_order_of_the_input_does_not_change_the_models() -> None:
+    ex = toy_examples(2)
+    valid = ex[ex.split == "validation"]
+    n_rel = valid.groupby("user_id").label.sum()
+    a = train_and_select(ex, n_rel, k=3, seed=7, n_catalog=12)
+    b = train_and_select(ex.sample(frac=1.0, random_state=3), n_rel, k=3, seed=7, n_catalog=12)
+    cols = ["model_id", "ndcg_at_k", "model_sha256"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])

@@ -219,7 +219,11 @@ def _registry_row(
 
 def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed: int, n_catalog: int) -> pd.DataFrame:
     """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
-    then refit that algorithm on train + validation for serving. Returns registry rows."""
+    then refit that algorithm on train + validation for serving. Returns registry rows.
+
+    Rows are sorted first: a database scan may return them in any order, and tree learners and
+    the fingerprint depend on order."""
+    examples = examples.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
     train = examples[examples["split"] == "train"].reset_index(drop=True)
     valid = examples[examples["split"] == "validation"].reset_index(drop=True)
     if train.empty or valid.empty:

@@ -41,7 +41,7 @@ catalogue_at_target as (
         workouts.trainer_id,
         target_weeks.target_week,
         count(*) as trainer_workouts,
-        avg(fitness_levels.level_rank) as trainer_mean_level_rank
+        round(avg(fitness_levels.level_rank), 9) as trainer_mean_level_rank
     from workouts
     inner join fitness_levels
         on workouts.fitness_level = fitness_levels.fitness_level
@@ -54,10 +54,10 @@ engagement as (
     select
         trainer_id,
         target_week,
-        sum(pair_impressions_decayed) as trainer_impressions_decayed,
-        sum(pair_clicks_decayed) as trainer_clicks_decayed,
-        sum(pair_video_views_decayed) as trainer_video_views_decayed,
-        sum(pair_likes_decayed) as trainer_likes_decayed,
+        {{ stable_sum('pair_impressions_decayed') }} as trainer_impressions_decayed,
+        {{ stable_sum('pair_clicks_decayed') }} as trainer_clicks_decayed,
+        {{ stable_sum('pair_video_views_decayed') }} as trainer_video_views_decayed,
+        {{ stable_sum('pair_likes_decayed') }} as trainer_likes_decayed,
         sum(case when pair_engaged_weeks > 0 then 1 else 0 end) as trainer_users_engaged,
         max(max_source_week) as max_source_week
     from pair_history

@@ -37,9 +37,9 @@ activity as (
     select
         user_id,
         target_week,
-        sum(pair_impressions_decayed) as user_impressions_decayed,
-        sum(pair_clicks_decayed) as user_clicks_decayed,
-        sum(pair_video_views_decayed) as user_video_views_decayed,
+        {{ stable_sum('pair_impressions_decayed') }} as user_impressions_decayed,
+        {{ stable_sum('pair_clicks_decayed') }} as user_clicks_decayed,
+        {{ stable_sum('pair_video_views_decayed') }} as user_video_views_decayed,
         sum(case when pair_engaged_weeks > 0 then 1 else 0 end) as user_trainers_engaged,
         {{ safe_divide('sum(pair_clicks)', 'sum(pair_impressions)') }} as user_ctr,
         max(max_source_week) as max_source_week

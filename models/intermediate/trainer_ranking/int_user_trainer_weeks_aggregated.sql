@@ -24,7 +24,9 @@ events_rolled_up_to_weeks as (
         sum(case when event_type = 'click' then 1 else 0 end) as clicks,
         sum(case when event_type = 'video_view' then 1 else 0 end) as video_views,
         sum(case when event_type = 'like' then 1 else 0 end) as likes,
-        coalesce(sum(case when event_type = 'video_view' then watch_fraction end), 0) as watch_fraction_sum
+        coalesce(
+            {{ stable_sum("case when event_type = 'video_view' then watch_fraction end") }}, 0
+        ) as watch_fraction_sum
     from events
     group by user_id, trainer_id, event_week
 ),

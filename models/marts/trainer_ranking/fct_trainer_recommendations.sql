@@ -80,7 +80,7 @@ final as (
         trainer_id,
         model_id,
         candidate_source,
-        concat_ws(
+        coalesce(nullif(concat_ws(
             '; ',
             case when is_exploration then 'something new to try, picked at random among trainers for your goal' end,
             case when goal_match = 1 then 'matches your goal: ' || replace(user_goal, '_', ' ') end,
@@ -92,8 +92,12 @@ final as (
             case when type_match_share >= 0.5 then 'teaches the workout types you prefer' end,
             case when trainer_last_week_rank <= 10 then 'popular this week' end,
             case when trainer_like_rate_smoothed >= 0.7 then 'highly liked by their clients' end,
-            case when candidate_source = 'backfill' and goal_match = 0 then 'popular on the platform' end
-        ) as reasons,
+            case when candidate_source = 'backfill' and goal_match = 0 then 'popular on the platform' end,
+            case
+                when candidate_source = 'history' and pair_engaged_weeks = 0
+                    then 'shown to you before; the model expects you to like them'
+            end
+        ), ''), 'ranked for you from your recent activity') as reasons,
         cast(slot as integer) as rank,
         score,
         is_exploration,
