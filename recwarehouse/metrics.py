@@ -47,7 +47,7 @@ def per_user_metrics(
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    n_relevant = n_relevant[n_relevant > 0]
+    n_relevant = n_relevant[n_relevant > 0].sort_index()  # fixed order: float means are order-sensitive
     df = scored[[user, item, score, label]].copy()
     df["rank"] = rank_within_user(df, user, item, score)
     top = df[(df["rank"] <= k) & (df[label] > 0)].copy()
