@@ -8,8 +8,8 @@ specialities as (
 
 flags as (
     select
-        specialities.trainer_id,
-        {{ speciality_flag_columns('specialities') }}
+        specialities.trainer_id
+        {{- speciality_flag_columns('specialities') }}
     from specialities
     group by specialities.trainer_id
 )
