@@ -404,7 +404,7 @@ def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
 
 
-def _write_tables(p, out, imps, clicks, views, sessions, feedback) -> dict[str, int]:  # noqa: ANN001
+def _write_tables(p, out, imps, clicks, views, sessions, feedback) -> dict[str, int]:
     cfg = p.cfg
     user_ids = _ids("u", cfg.users, 6)
     trainer_ids = _ids("t", cfg.trainers, 4)
