@@ -82,6 +82,7 @@ docs: setup
 
 bench: demo-data
 	$(BIN)/python bench/ranking_vs_oracle.py
+	$(BIN)/python bench/cold_start_mmr.py
 
 ## lock: re-resolve the pins in pyproject.toml and rewrite requirements.lock
 lock:

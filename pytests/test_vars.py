@@ -36,10 +36,25 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
         ("{exploration_rate: 'lots'}", "var 'exploration_rate' must be a number"),
         ("{serve_week: '2026-03-04'}", "var 'serve_week' = 2026-03-04 is not a Monday"),
         ("{k: 40}", "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40"),
+        (
+            # every cold-start rule at once: all errors are reported together
+            "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"
+            " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3}",
+            [
+                "var 'mmr_lambda' = 1.5 is outside [0, 1]",
+                "vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = 1.1 must sum to 1",
+                "var 'freshness_basis' must be 'last_session' or 'published', got 'yesterday'",
+                "var 'segment_prior_alpha' = 0 is outside (0, 1000000]",
+                "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD', got 'March'",
+                "var 'demote_flagged_instructors' must be true or false, got 'yes'",
+                "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
+            ],
+        ),
     ],
 )
-def test_bad_var_fails_before_models_run(vars_yaml: str, message: str, tmp_path: Path) -> None:
+def test_bad_var_fails_before_models_run(vars_yaml: str, message: str | list[str], tmp_path: Path) -> None:
     result = dbt_run_with(vars_yaml, tmp_path)
     assert result.returncode != 0
-    assert message in result.stdout, result.stdout[-2000:]
+    for text in [message] if isinstance(message, str) else message:
+        assert text in result.stdout, result.stdout[-2000:]
     assert "1 of 1 START" not in result.stdout  # no model started

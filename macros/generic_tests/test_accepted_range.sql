@@ -1,5 +1,6 @@
-{#- Every non-null value of the column lies in [min_value, max_value] (either bound optional). -#}
-{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+{#- Every non-null value of the column lies in [min_value, max_value] (either bound optional), or
+    in the open interval (min_value, max_value) with inclusive=false. -#}
+{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 
 select *
 from {{ model }}
@@ -8,10 +9,10 @@ where
     and (
         false
         {%- if min_value is not none %}
-        or {{ column_name }} < {{ min_value }}
+        or {{ column_name }} {{ '<' if inclusive else '<=' }} {{ min_value }}
         {%- endif %}
         {%- if max_value is not none %}
-        or {{ column_name }} > {{ max_value }}
+        or {{ column_name }} {{ '>' if inclusive else '>=' }} {{ max_value }}
         {%- endif %}
     )
 {% endtest %}

@@ -10,6 +10,38 @@
     {%- do _check_number(errors, 'max_history_candidates', 0, 100000, integer=true) -%}
     {%- do _check_number(errors, 'exploration_rate', 0, 1) -%}
     {%- do _check_number(errors, 'random_seed', 0, 2147483647, integer=true) -%}
+    {%- do _check_number(errors, 'segment_prior_alpha', 0, 1000000, lower_open=true) -%}
+    {%- do _check_number(errors, 'segment_prior_beta', 0, 1000000, lower_open=true) -%}
+    {%- for name in ['segment_weight_completion', 'segment_weight_like', 'segment_weight_views'] -%}
+        {%- do _check_number(errors, name, 0, 1) -%}
+    {%- endfor -%}
+    {%- set weights = [var('segment_weight_completion'), var('segment_weight_like'), var('segment_weight_views')] -%}
+    {%- if weights | select('number') | list | length == 3 and (weights | sum - 1) | abs > 1e-9 -%}
+        {%- do errors.append("vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = "
+            ~ (weights | sum) ~ " must sum to 1") -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'freshness_lambda', 0, 10) -%}
+    {%- if var('freshness_basis') not in ['last_session', 'published'] -%}
+        {%- do errors.append("var 'freshness_basis' must be 'last_session' or 'published', got '"
+            ~ var('freshness_basis') ~ "'") -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'segment_candidates', 1, 1000, integer=true) -%}
+    {%- do _check_number(errors, 'segment_list_size', 1, 100, integer=true) -%}
+    {%- if var('segment_candidates') is number and var('segment_list_size') is number
+        and var('segment_candidates') < var('segment_list_size') -%}
+        {%- do errors.append("var 'segment_candidates' = " ~ var('segment_candidates')
+            ~ " must be >= var 'segment_list_size' = " ~ var('segment_list_size')) -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'mmr_lambda', 0, 1) -%}
+    {%- do _check_number(errors, 'instructor_min_sessions', 0, 1000000, integer=true) -%}
+    {%- do _check_number(errors, 'instructor_max_abandonment_rate', 0, 1) -%}
+    {%- do _check_number(errors, 'instructor_max_dislike_rate', 0, 1) -%}
+    {%- do _check_number(errors, 'flagged_instructor_penalty', 0, 1) -%}
+    {%- if var('demote_flagged_instructors') is not sameas true and var('demote_flagged_instructors') is not sameas false -%}
+        {%- do errors.append("var 'demote_flagged_instructors' must be true or false, got '"
+            ~ var('demote_flagged_instructors') ~ "'") -%}
+    {%- endif -%}
+    {%- do _check_date(errors, 'segment_as_of_date') -%}
     {%- if var('min_candidates_per_user') is number and var('k') is number
         and var('min_candidates_per_user') < var('k') -%}
         {%- do errors.append("var 'min_candidates_per_user' = " ~ var('min_candidates_per_user')
@@ -50,6 +82,19 @@
             {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
         {%- elif modules.datetime.date.fromisoformat(value).isoweekday() != 1 -%}
             {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is not a Monday (weeks are ISO weeks, given by their Monday)") -%}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_date(errors, name) %}
+    {%- set value = var(name) -%}
+    {%- if value is not none -%}
+        {%- set parsed = none -%}
+        {%- if value is string and modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
+            {%- set parsed = value -%}
+        {%- endif -%}
+        {%- if not parsed -%}
+            {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -1,0 +1,32 @@
+"""MMR-diversified cold-start lists: exactly `segment_list_size` workouts per segment."""
+
+from recwarehouse.mmr import rerank_segments
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    k = int(dbt.config.get("segment_list_size"))
+    lam = float(dbt.config.get("mmr_lambda"))
+    candidates = dbt.ref("int_segment_candidates_filled").df()
+    tags = dbt.ref("stg_platform__workout_tags").df()
+    workouts = dbt.ref("stg_platform__workouts").df()
+    catalogue = sorted(workouts["workout_id"])
+    as_of_date = dbt.ref("int_cold_start_as_of").df()["as_of_date"].iloc[0]
+    lists, _ = rerank_segments(candidates, tags, catalogue, k=k, lam=lam)
+    lists["as_of_date"] = as_of_date
+    return lists[
+        [
+            "segment_key",
+            "rank",
+            "workout_id",
+            "trainer_id",
+            "score",
+            "relevance",
+            "mmr_score",
+            "max_similarity_to_earlier",
+            "source_level",
+            "tier",
+            "is_instructor_flagged",
+            "as_of_date",
+        ]
+    ]

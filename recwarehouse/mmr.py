@@ -1,0 +1,164 @@
+"""Maximal marginal relevance (MMR) re-ranking of the cold-start segment lists.
+
+For each segment, greedily pick ``k`` of its candidates by
+
+    MMR(d) = lam * Rel(d) - (1 - lam) * max_{s in S} sim(d, s)
+
+where S is what has been picked so far (the max is 0 while S is empty), Rel is the candidate's
+relevance in [0, 1] and sim is the cosine of the TF-IDF vectors of the workouts' tags.
+
+Candidates carry a ``tier`` (0 = the segment's own evidence, 1..3 = parents that fill a sparse
+segment): a candidate of a higher tier is picked only when no lower-tier candidate is left, so
+filling never displaces a segment's own workouts. Ties (equal MMR to 12 decimals) go to the
+candidate that comes first in the input order: lower tier, higher relevance, then workout id.
+
+Everything is vectorised across segments: one (segments x candidates) array per quantity and one
+(segments x candidates x candidates) similarity block, so the loop runs ``k`` times, not
+``segments x k`` times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+TIER_PENALTY = 10.0  # larger than any MMR spread (MMR lies in [-1, 1])
+
+
+def tag_vectors(tags: pd.DataFrame, workout_ids: list[str] | np.ndarray) -> np.ndarray:
+    """L2-normalised TF-IDF vectors of each workout's tags, rows in ``workout_ids`` order.
+
+    ``tags`` is long: one row per (workout_id, tag). Each whole tag is one term ("low impact"
+    stays one term). IDF is fitted on the workouts given, i.e. the catalogue. A workout without
+    tags gets a zero vector (similarity 0 to everything)."""
+    ids = list(workout_ids)
+    by_workout = tags.groupby("workout_id")["tag"].apply(lambda s: sorted(set(s))).to_dict()
+    docs = [by_workout.get(w, []) for w in ids]
+    if not any(docs):
+        return np.zeros((len(ids), 1))
+    vectoriser = TfidfVectorizer(analyzer=lambda doc: doc, norm="l2", sublinear_tf=False)
+    return vectoriser.fit_transform(docs).toarray()
+
+
+def similarity_blocks(vectors: np.ndarray, index: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(S, C, C) cosine similarities among each segment's candidates (0 where a slot is empty)."""
+    block = vectors[np.where(valid, index, 0)]  # (S, C, F)
+    block = block * valid[..., None]
+    return np.einsum("scf,sdf->scd", block, block)
+
+
+def mmr_select(
+    relevance: np.ndarray, sim: np.ndarray, k: int, lam: float, tier: np.ndarray | None = None, valid=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy MMR for S segments at once.
+
+    relevance: (S, C) in [0, 1]; sim: (S, C, C); tier: (S, C) ints (default all 0); valid: (S, C)
+    bools (default all True). Candidates must be in tie-break order along axis 1.
+    Returns (picked index, MMR score at pick, max similarity to earlier picks), each (S, k);
+    index -1 (and NaN scores) where a segment has fewer than k valid candidates."""
+    relevance = np.asarray(relevance, dtype=float)
+    s_count, c_count = relevance.shape
+    tier = np.zeros_like(relevance) if tier is None else np.asarray(tier, dtype=float)
+    valid = np.ones(relevance.shape, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"mmr lambda must be in [0, 1], got {lam}")
+    rows = np.arange(s_count)
+    available = valid.copy()
+    max_sim = np.zeros((s_count, c_count))
+    picks = np.full((s_count, k), -1, dtype=np.int64)
+    scores = np.full((s_count, k), np.nan)
+    sims = np.full((s_count, k), np.nan)
+    for step in range(k):
+        mmr = np.round(lam * relevance - (1.0 - lam) * max_sim, 12)
+        eligible = np.where(available, mmr - TIER_PENALTY * tier, -np.inf)
+        j = eligible.argmax(axis=1)  # first maximum: the input order breaks ties
+        ok = np.isfinite(eligible[rows, j])
+        picks[ok, step] = j[ok]
+        scores[ok, step] = mmr[rows, j][ok]
+        sims[ok, step] = max_sim[rows, j][ok]
+        available[rows[ok], j[ok]] = False
+        max_sim[ok] = np.maximum(max_sim[ok], sim[rows[ok], j[ok], :])
+    return picks, scores, sims
+
+
+def intra_list_similarity(sim: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """Mean pairwise similarity inside each segment's list (lower = more diverse); NaN below 2 items."""
+    out = np.full(picks.shape[0], np.nan)
+    for s in range(picks.shape[0]):
+        chosen = picks[s][picks[s] >= 0]
+        if chosen.size >= 2:
+            block = sim[s][np.ix_(chosen, chosen)]
+            out[s] = block[np.triu_indices(chosen.size, 1)].mean()
+    return out
+
+
+def _to_arrays(candidates: pd.DataFrame, vectors: np.ndarray, position: dict[str, int]):
+    """Pad each segment's candidates (in candidate_order) into (S, C) arrays."""
+    frame = candidates.sort_values(["segment_key", "candidate_order"], kind="mergesort").reset_index(drop=True)
+    segments = frame["segment_key"].drop_duplicates().to_numpy()
+    slot = frame.groupby("segment_key", sort=False).cumcount().to_numpy()
+    seg = pd.Categorical(frame["segment_key"], categories=segments).codes
+    width = int(slot.max()) + 1 if len(frame) else 1
+    shape = (len(segments), width)
+    valid = np.zeros(shape, dtype=bool)
+    valid[seg, slot] = True
+    relevance = np.zeros(shape)
+    relevance[seg, slot] = frame["relevance"].to_numpy(dtype=float)
+    tier = np.zeros(shape)
+    tier[seg, slot] = frame["tier"].to_numpy(dtype=float)
+    index = np.zeros(shape, dtype=np.int64)
+    index[seg, slot] = frame["workout_id"].map(position).to_numpy()
+    row_of = np.full(shape, -1, dtype=np.int64)
+    row_of[seg, slot] = np.arange(len(frame))
+    sim = similarity_blocks(vectors, index, valid)
+    return frame, segments, valid, relevance, tier, sim, row_of
+
+
+def rerank_segments(
+    candidates: pd.DataFrame, tags: pd.DataFrame, catalogue: list[str], k: int, lam: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MMR lists for every segment, and the comparison with the plain top-k.
+
+    candidates: one row per (segment_key, workout_id) with candidate_order, tier, relevance and
+    the columns carried to the output (score, source_level, trainer_id, is_instructor_flagged).
+    Returns (lists, comparison)."""
+    position = {w: i for i, w in enumerate(catalogue)}
+    missing = sorted(set(candidates["workout_id"]) - set(position))
+    if missing:
+        raise ValueError(f"candidates name workouts missing from the catalogue: {missing[:5]}")
+    vectors = tag_vectors(tags, catalogue)
+    frame, segments, valid, relevance, tier, sim, row_of = _to_arrays(candidates, vectors, position)
+    picks, scores, sims = mmr_select(relevance, sim, k, lam, tier=tier, valid=valid)
+
+    seg_idx, rank_idx = np.nonzero(picks >= 0)
+    chosen_rows = row_of[seg_idx, picks[seg_idx, rank_idx]]
+    lists = frame.iloc[chosen_rows].reset_index(drop=True)
+    lists.insert(1, "rank", rank_idx + 1)
+    lists["mmr_score"] = np.round(scores[seg_idx, rank_idx], 12)
+    lists["max_similarity_to_earlier"] = np.round(sims[seg_idx, rank_idx], 12)
+
+    # the plain top-k: the first k candidates in candidate order (tier, then score)
+    plain = np.full((len(segments), k), -1, dtype=np.int64)
+    m = min(k, valid.shape[1])
+    plain[:, :m] = np.where(valid[:, :m], np.arange(m)[None, :], -1)
+    rel_plain = np.where(plain >= 0, np.take_along_axis(relevance, np.maximum(plain, 0), axis=1), 0.0).sum(axis=1)
+    rel_mmr = np.where(picks >= 0, np.take_along_axis(relevance, np.maximum(picks, 0), axis=1), 0.0).sum(axis=1)
+    counts = (picks >= 0).sum(axis=1)
+    comparison = pd.DataFrame(
+        {
+            "segment_key": segments,
+            "list_size": counts,
+            "plain_intra_list_similarity": np.round(intra_list_similarity(sim, plain), 12),
+            "mmr_intra_list_similarity": np.round(intra_list_similarity(sim, picks), 12),
+            "plain_mean_relevance": np.round(rel_plain / np.maximum(counts, 1), 12),
+            "mmr_mean_relevance": np.round(rel_mmr / np.maximum(counts, 1), 12),
+            "relevance_kept": np.round(
+                np.where(rel_plain > 0, rel_mmr / np.where(rel_plain > 0, rel_plain, 1), 1.0), 12
+            ),
+            "workouts_changed": [
+                len(set(picks[s][picks[s] >= 0]) - set(plain[s][plain[s] >= 0])) for s in range(len(segments))
+            ],
+        }
+    )
+    return lists, comparison
