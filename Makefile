@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 DEMO := data/demo
 TEST_CLEAN := data/test_clean
 TEST_DATA := data/test
+MOVIELENS ?= ../shared/data/movielens-100k
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 
-.PHONY: setup build test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
+.PHONY: setup build movielens test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
 setup: $(STAMP) system-deps
@@ -67,7 +68,7 @@ unit: setup
 ## the warehouse on the small, deliberately corrupted test data
 warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
-	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2}'
+	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 
 ## the pytest checks that read the test warehouse
 warehouse-test: warehouse-build
@@ -76,6 +77,11 @@ warehouse-test: warehouse-build
 ## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,
 ## sqlfluff, then the warehouse checks
 test: lint-python unit warehouse-build lint-sql warehouse-test
+
+## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
+movielens: setup
+	$(BIN)/dbt build --select tag:interactions --vars '{interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
+	$(BIN)/python bench/movielens.py
 
 docs: setup
 	$(BIN)/dbt docs generate

@@ -50,6 +50,15 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
                 "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
             ],
         ),
+        (
+            "{interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random}",
+            [
+                "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
+                "var 'ease_lambdas' holds 0: every value must be a number > 0",
+                "var 'candidates_per_user' = 100 must be >= var 'interactions_k' = 200",
+                "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
+            ],
+        ),
     ],
 )
 def test_bad_var_fails_before_models_run(vars_yaml: str, message: str | list[str], tmp_path: Path) -> None:

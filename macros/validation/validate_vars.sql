@@ -42,6 +42,36 @@
             ~ var('demote_flagged_instructors') ~ "'") -%}
     {%- endif -%}
     {%- do _check_date(errors, 'segment_as_of_date') -%}
+    {%- do _check_choice(errors, 'interactions_adapter', [none, 'movielens_100k', 'parquet']) -%}
+    {%- do _check_choice(errors, 'interactions_split', ['per_user', 'last1', 'global']) -%}
+    {%- do _check_choice(errors, 'interactions_mode', ['baseline', 'cf', 'auto']) -%}
+    {%- do _check_number(errors, 'interactions_test_fraction', 0, 1, lower_open=true) -%}
+    {%- do _check_number(errors, 'interactions_k', 1, 1000, integer=true) -%}
+    {%- do _check_number(errors, 'candidates_per_user', 1, 100000, integer=true) -%}
+    {%- if var('candidates_per_user') is number and var('interactions_k') is number
+        and var('candidates_per_user') < var('interactions_k') -%}
+        {%- do errors.append("var 'candidates_per_user' = " ~ var('candidates_per_user')
+            ~ " must be >= var 'interactions_k' = " ~ var('interactions_k')) -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'bayes_m', 0, 1000000) -%}
+    {%- do _check_number(errors, 'popularity_half_life_days', 0, 100000, lower_open=true) -%}
+    {%- for name, low, lower_open in [('ease_lambdas', 0, true), ('profile_decay_taus', 0, false)] -%}
+        {%- set values = var(name) -%}
+        {%- if values is string or values is not iterable or values | length == 0 -%}
+            {%- do errors.append("var '" ~ name ~ "' must be a non-empty list of numbers, got '" ~ values ~ "'") -%}
+        {%- else -%}
+            {%- for v in values -%}
+                {%- if v is not number or v < low or (lower_open and v == low) -%}
+                    {%- do errors.append("var '" ~ name ~ "' holds " ~ v ~ ": every value must be a number "
+                        ~ ("> " if lower_open else ">= ") ~ low) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if var('interactions_split') == 'global' and var('interactions_adapter') is not none
+        and var('interactions_cut_at') is none -%}
+        {%- do errors.append("var 'interactions_split' = global needs var 'interactions_cut_at' (a timestamp)") -%}
+    {%- endif -%}
     {%- if var('min_candidates_per_user') is number and var('k') is number
         and var('min_candidates_per_user') < var('k') -%}
         {%- do errors.append("var 'min_candidates_per_user' = " ~ var('min_candidates_per_user')
@@ -96,5 +126,11 @@
         {%- if not parsed -%}
             {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
         {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_choice(errors, name, choices) %}
+    {%- if var(name) not in choices -%}
+        {%- do errors.append("var '" ~ name ~ "' must be one of " ~ (choices | join(', ')) ~ ", got '" ~ var(name) ~ "'") -%}
     {%- endif -%}
 {% endmacro %}

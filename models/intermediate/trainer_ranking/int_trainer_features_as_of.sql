@@ -1,6 +1,7 @@
 {#- Per (trainer, target week T): popularity (recency-weighted) and quality signals from weeks
     <= T-1, for every trainer with a workout published before T. Session completion and like
-    rates are Beta(2, 2)-smoothed so a trainer with three sessions does not look perfect. -#}
+    rates are Beta-smoothed (prior vars, Beta(2, 2) by default) so a trainer with three sessions
+    does not look perfect. -#}
 
 with
 
@@ -122,10 +123,10 @@ joined as (
         coalesce(engagement.trainer_users_engaged, 0) as trainer_users_engaged,
         coalesce(last_week.trainer_last_week_engagement, 0) as trainer_last_week_engagement,
         coalesce(session_quality.trainer_sessions, 0) as trainer_sessions,
-        (coalesce(session_quality.trainer_sessions_completed, 0) + 2.0)
-        / (coalesce(session_quality.trainer_sessions, 0) + 4.0) as trainer_completion_rate_smoothed,
-        (coalesce(feedback_quality.trainer_feedback_likes, 0) + 2.0)
-        / (coalesce(feedback_quality.trainer_feedbacks, 0) + 4.0) as trainer_like_rate_smoothed,
+        {{ beta_smoothed('session_quality.trainer_sessions_completed', 'session_quality.trainer_sessions') }}
+            as trainer_completion_rate_smoothed,
+        {{ beta_smoothed('feedback_quality.trainer_feedback_likes', 'feedback_quality.trainer_feedbacks') }}
+            as trainer_like_rate_smoothed,
         greatest(
             coalesce(engagement.max_source_week, cast('1900-01-01' as date)),
             coalesce(session_quality.max_source_week, cast('1900-01-01' as date)),

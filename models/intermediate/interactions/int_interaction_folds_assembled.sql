@@ -1,0 +1,52 @@
+{#- The three folds every interactions model runs on, as (fold, role) rows:
+    - `validation`: history = the inner `fit` rows, target = the inner `validation` rows. Models
+      are chosen and the re-ranker is trained here;
+    - `test`: history = all train rows, target = the test rows. The reported metrics;
+    - `serve`: history = every interaction, no target. The lists people are served.
+    `recency_rank` counts each user's history backwards (0 = their latest interaction): the EASE
+    profile decay weighs interaction r by exp(-r / tau). -#}
+
+with
+
+split as (
+    select * from {{ ref('int_interactions_split') }}
+),
+
+tagged as (
+    select
+        'validation' as fold,
+        case when inner_split = 'fit' then 'history' else 'target' end as role,
+        *
+    from split
+    where split = 'train'
+    union all
+    select
+        'test' as fold,
+        case when split = 'train' then 'history' else 'target' end as role,
+        *
+    from split
+    union all
+    select
+        'serve' as fold,
+        'history' as role,
+        *
+    from split
+),
+
+final as (
+    select
+        fold,
+        role,
+        user_id,
+        item_id,
+        rating,
+        weight,
+        case
+            when role = 'history'
+                then row_number() over (partition by fold, role, user_id order by event_at desc, item_id desc) - 1
+        end as recency_rank,
+        event_at
+    from tagged
+)
+
+select * from final

@@ -1,0 +1,72 @@
+{{ config(materialized='table') }}
+
+{#- Every raw interaction from the configured adapter (`interactions_adapter`), with every
+    contract check it fails in `reject_reason`. An exact repeat of a (user, item, event_at) row
+    is a duplicate; repeated interactions at other times are kept (plays, re-purchases). -#}
+
+with
+
+source as (
+    {% if var('interactions_adapter') == 'movielens_100k' -%}
+        select
+            user_id,
+            item_id,
+            {{ from_unix_seconds('unix_seconds') }} as event_at,
+            rating,
+            cast(null as double) as weight
+        from {{ source('interactions', 'movielens_ratings') }}
+    {%- else -%}
+        select
+            cast(user_id as {{ dbt.type_string() }}) as user_id,
+            cast(item_id as {{ dbt.type_string() }}) as item_id,
+            cast(event_at as timestamp) as event_at,
+            cast(rating as double) as rating,
+            cast(weight as double) as weight
+        from {{ source('interactions', 'events') }}
+    {%- endif %}
+),
+
+items as (
+    select * from {{ ref('base_interactions__items_checked') }}
+    where reject_reason is null
+),
+
+has_catalogue as (
+    select count(*) > 0 as has_items from items
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by user_id, item_id, event_at
+            order by rating, weight
+        ) as occurrence
+    from source
+),
+
+checked as (
+    select
+        numbered.user_id,
+        numbered.item_id,
+        numbered.event_at,
+        numbered.rating,
+        numbered.weight,
+        {{ reject_reason([
+            ("numbered.user_id is null", "null user_id"),
+            ("numbered.item_id is null", "null item_id"),
+            ("numbered.event_at is null", "null event_at"),
+            ("numbered.event_at > " ~ utc_now(), "event_at in the future"),
+            ("numbered.occurrence > 1", "duplicate interaction"),
+            ("numbered.rating < 0 or isnan(numbered.rating)", "rating negative or not a number"),
+            ("numbered.weight <= 0 or isnan(numbered.weight)", "weight not positive"),
+            ("has_catalogue.has_items and numbered.item_id is not null and items.item_id is null",
+                "unknown item_id"),
+        ]) }} as reject_reason
+    from numbered
+    cross join has_catalogue
+    left join items
+        on numbered.item_id = items.item_id
+)
+
+select * from checked

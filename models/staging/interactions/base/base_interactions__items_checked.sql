@@ -1,0 +1,50 @@
+{{ config(materialized='table') }}
+
+{#- The item catalogue from the configured adapter, with contract checks: a null or duplicate
+    item_id is rejected (the first row of a duplicate id is kept). -#}
+
+with
+
+source as (
+    {% if var('interactions_adapter') == 'movielens_100k' -%}
+        select
+            item_id,
+            title,
+            {%- for g in range(19) %}
+                genre_{{ g }},
+            {%- endfor %}
+            cast(null as {{ dbt.type_string() }}) as categories
+        from {{ source('interactions', 'movielens_items') }}
+    {%- elif var('interactions_has_items') -%}
+        select
+            item_id,
+            title,
+            categories
+        from {{ source('interactions', 'items') }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as item_id,
+            cast(null as {{ dbt.type_string() }}) as title,
+            cast(null as {{ dbt.type_string() }}) as categories
+        where false
+    {%- endif %}
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (partition by item_id order by title) as id_occurrence
+    from source
+),
+
+checked as (
+    select
+        *,
+        {{ reject_reason([
+            ("item_id is null", "null item_id"),
+            ("id_occurrence > 1", "duplicate item_id"),
+        ]) }} as reject_reason
+    from numbered
+)
+
+select * from checked

@@ -1,0 +1,22 @@
+"""The run registry of the interactions path: one row per model of this run, with its params,
+validation and test metrics and the data fingerprint; the same rows, the split and the vars are
+written to artifacts/run_<timestamp>/ and artifacts/LATEST names that folder."""
+
+import json
+from pathlib import Path
+
+from recwarehouse.interactions import registry_rows, write_run_artifacts
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    summary = dbt.ref("fct_interaction_eval_summary").df()
+    candidates = dbt.ref("ml_interaction_candidates").project("model_id, params").distinct().df()
+    second = dbt.ref("ml_interaction_two_stage").project("model_id, params").distinct().df()
+    folds = dbt.ref("int_interaction_folds_assembled").project("fold, role, user_id, item_id, event_at").df()
+    run_id = f"run_{dbt.config.get('run_stamp')}"
+    registry = registry_rows(summary, [candidates, second], folds, run_id)
+    write_run_artifacts(
+        registry, Path(dbt.config.get("artifacts_path")), run_id, json.loads(dbt.config.get("run_vars"))
+    )
+    return registry
