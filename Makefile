@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 
-.PHONY: setup build movielens test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
+.PHONY: setup build movielens backtest test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
 setup: $(STAMP) system-deps
@@ -82,6 +82,10 @@ test: lint-python unit warehouse-build lint-sql warehouse-test
 movielens: setup
 	$(BIN)/dbt build --select tag:interactions --vars '{interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 	$(BIN)/python bench/movielens.py
+
+## backtest: serve the demo's weeks 4..8 under each mode into backtest.duckdb, print the outcomes
+backtest: demo-data
+	$(BIN)/python bench/backtest.py
 
 docs: setup
 	$(BIN)/dbt docs generate

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.ranking import candidate_rankers, feature_columns, load_model, train_and_select
+from recwarehouse.ranking import candidate_rankers, feature_columns, load_model, score_splits, train_and_select
 
 
 def toy_examples(seed: int = 0) -> pd.DataFrame:
@@ -67,10 +67,16 @@ def test_every_ranker_scores_in_unit_interval(ranker) -> None:
     assert np.all((s >= 0) & (s <= 1)) and len(s) == (ex.split == "validation").sum()
 
 
-def test_missing_validation_rows_fail_clearly() -> None:
+def test_no_training_data_gives_an_empty_typed_registry_and_no_scores() -> None:
+    # serving then falls back to the rule-based score (see resolve_recommendation_mode)
     ex = toy_examples()
-    with pytest.raises(ValueError, match="validation_week"):
-        train_and_select(ex[ex.split == "train"], pd.Series(dtype=int), k=3, seed=1, n_catalog=12)
+    registry = train_and_select(ex[ex.split == "train"], pd.Series(dtype=int), k=3, seed=1, n_catalog=12)
+    full = train_and_select(ex, ex[ex.split == "validation"].groupby("user_id").label.sum(), k=3, seed=1, n_catalog=12)
+    assert registry.empty and list(registry.columns) == list(full.columns)
+    assert registry["ndcg_at_k"].dtype == float and registry["is_selected"].dtype == bool
+    scores = score_splits(registry, ex.assign(split="serve"))
+    assert scores.empty and list(scores.columns) == ["user_id", "trainer_id", "split", "score", "model_id"]
+    assert len(score_splits(full, ex.assign(split="serve"))) == len(ex)
 
 
 def test_row_order_of_the_input_does_not_change_the_models() -> None:

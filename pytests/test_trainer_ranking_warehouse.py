@@ -45,3 +45,39 @@ def test_cold_start_users_are_served(warehouse) -> None:
         """
     ).fetchone()
     assert n_new > 0
+
+
+def test_without_training_data_serving_falls_back_to_rules_and_says_so(tmp_path) -> None:
+    """A platform with no training week yet: the registry is empty, every served row is
+    rule_based, the run log says why, and every user still gets K trainers."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    root = Path(__file__).resolve().parents[1]
+    db = tmp_path / "cold.duckdb"
+    env = {**os.environ, "DBT_PROFILES_DIR": str(root), "RECWAREHOUSE_DB": str(db)}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", "--select",
+         "+fct_trainer_recommendations +fct_trainer_recommendations_reranked", "--indirect-selection", "cautious",
+         "--vars", "{raw_data_path: data/test, reject_share_threshold: 0.15, first_target_week: '2030-01-07'}",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "the registry holds no trained model; falling back to rule_based" in result.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.sql("select count(*) from ml.ml_ranker_registry").fetchone()[0] == 0
+    modes = con.sql("select distinct mode_used from marts.fct_trainer_recommendations").fetchall()
+    assert modes == [("rule_based",)]
+    per_user = con.sql("select count(*) from marts.fct_trainer_recommendations group by user_id").fetchall()
+    assert {n for (n,) in per_user} == {5}
+    # the re-ranker learns from the validation week's engagement, not from the base model
+    reranked = con.sql(
+        "select count(distinct user_id), min(mode_used), max(mode_used) from marts.fct_trainer_recommendations_reranked"
+        " where split = 'serve'"
+    ).fetchone()
+    assert reranked == (len(per_user), "rule_based", "rule_based")

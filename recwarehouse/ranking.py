@@ -226,8 +226,10 @@ def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed
     examples = examples.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
     train = examples[examples["split"] == "train"].reset_index(drop=True)
     valid = examples[examples["split"] == "validation"].reset_index(drop=True)
-    if train.empty or valid.empty:
-        raise ValueError("need both train and validation rows: check the first_target_week / validation_week vars")
+    if train.empty or valid.empty or train["label"].nunique() < 2:
+        # no training data (a new platform, or split vars that leave no training week): an empty
+        # registry; serving then falls back to the rule-based score and says so in the run log
+        return empty_registry()
     data_fp = fingerprint(examples.drop(columns=["split"]))
     rows = []
     for ranker in candidate_rankers(seed, k):
@@ -261,6 +263,54 @@ def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed
     registry["k"] = k
     registry["validation_week"] = pd.to_datetime(valid["target_week"]).dt.date.iloc[0]
     return registry
+
+
+REGISTRY_COLUMNS = {
+    "model_id": "object",
+    "algorithm": "object",
+    "stage": "object",
+    "params": "object",
+    "features": "object",
+    "first_train_week": "datetime64[us]",
+    "last_train_week": "datetime64[us]",
+    "training_rows": "int64",
+    "fit_seconds": "float64",
+    **{m: "float64" for m in ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate_at_k"]},
+    "auc": "float64",
+    "catalog_coverage": "float64",
+    "users_evaluated": "int64",
+    "data_fingerprint": "object",
+    "model_sha256": "object",
+    "model_blob": "object",
+    "trained_at": "datetime64[us]",
+    "is_selected": "bool",
+    "k": "int64",
+    "validation_week": "datetime64[us]",
+}
+
+
+def empty_registry() -> pd.DataFrame:
+    """A registry with no model, typed like a full one."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REGISTRY_COLUMNS.items()})
+
+
+def score_splits(registry: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
+    """Model scores for the validation and serve candidates: validation rows by the selected
+    candidate-stage model (fitted on training weeks only, so validation stays held out), serve rows
+    by the serving model. An empty registry gives an empty, typed frame."""
+    columns = {"user_id": "object", "trainer_id": "object", "split": "object", "score": "float64", "model_id": "object"}
+    out = [pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})]
+    for split, stage in (("validation", "candidate"), ("serve", "serving")):
+        chosen = registry[(registry["stage"] == stage) & registry["is_selected"]]
+        rows = examples[examples["split"] == split].reset_index(drop=True)
+        if chosen.empty or rows.empty:
+            continue
+        ranker = load_model(chosen["model_blob"].iloc[0])
+        scored = rows[["user_id", "trainer_id", "split"]].copy()
+        scored["score"] = ranker.score(rows)
+        scored["model_id"] = chosen["model_id"].iloc[0]
+        out.append(scored)
+    return pd.concat(out, ignore_index=True)
 
 
 def load_model(blob: str) -> Ranker:

@@ -42,6 +42,32 @@
             ~ var('demote_flagged_instructors') ~ "'") -%}
     {%- endif -%}
     {%- do _check_date(errors, 'segment_as_of_date') -%}
+    {%- set rule_names = ['rule_weight_quality', 'rule_weight_reliability', 'rule_weight_experience',
+        'rule_weight_engagement', 'rule_weight_activity'] -%}
+    {%- for name in rule_names -%}
+        {%- do _check_number(errors, name, 0, 1) -%}
+    {%- endfor -%}
+    {%- set rule_weights = [] -%}
+    {%- for name in rule_names -%}
+        {%- do rule_weights.append(var(name)) -%}
+    {%- endfor -%}
+    {%- if rule_weights | select('number') | list | length == 5 and (rule_weights | sum - 1) | abs > 1e-9 -%}
+        {%- do errors.append("vars 'rule_weight_*' = " ~ (rule_weights | sum) ~ " must sum to 1") -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'rule_prior_strength', 0, 1000000) -%}
+    {%- do _check_choice(errors, 'recommendation_mode', ['rule_based', 'model', 'ensemble']) -%}
+    {%- do _check_number(errors, 'ensemble_rule_weight', 0, 1) -%}
+    {%- do _check_number(errors, 'min_model_lift', 0, 100) -%}
+    {%- do _check_number(errors, 'rerank_candidates', 1, 1000, integer=true) -%}
+    {%- do _check_number(errors, 'rerank_list_size', 1, 1000, integer=true) -%}
+    {%- if var('rerank_candidates') is number and var('rerank_list_size') is number
+        and var('rerank_candidates') < var('rerank_list_size') -%}
+        {%- do errors.append("var 'rerank_candidates' = " ~ var('rerank_candidates')
+            ~ " must be >= var 'rerank_list_size' = " ~ var('rerank_list_size')) -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'rerank_negative_ratio', 0, 1000, lower_open=true) -%}
+    {%- do _check_number(errors, 'rerank_min_positives', 0, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'long_watch_fraction', 0, 1) -%}
     {%- do _check_choice(errors, 'interactions_adapter', [none, 'movielens_100k', 'parquet']) -%}
     {%- do _check_choice(errors, 'interactions_split', ['per_user', 'last1', 'global']) -%}
     {%- do _check_choice(errors, 'interactions_mode', ['baseline', 'cf', 'auto']) -%}

@@ -1,16 +1,13 @@
-"""Score every serve-week candidate with the registry's serving model."""
+"""Model scores for the validation-week candidates (by the selected candidate-stage model, fitted
+on training weeks only) and the serve-week candidates (by the serving model). Empty when the
+registry holds no model: serving then uses the rule-based score."""
 
-from recwarehouse.ranking import load_model
+from recwarehouse.ranking import score_splits
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    registry = dbt.ref("ml_ranker_registry").filter("stage = 'serving'").df()
-    if len(registry) != 1:
-        raise ValueError(f"ml_ranker_registry must hold exactly one serving model, found {len(registry)}")
-    ranker = load_model(registry["model_blob"].iloc[0])
-    candidates = dbt.ref("int_trainer_ranking_examples").filter("split = 'serve'").df()
-    scored = candidates[["user_id", "trainer_id", "target_week"]].copy()
-    scored["score"] = ranker.score(candidates)
-    scored["model_id"] = registry["model_id"].iloc[0]
-    return scored
+    registry = dbt.ref("ml_ranker_registry").df()
+    examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('validation', 'serve')").df()
+    examples = examples.sort_values(["split", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+    return score_splits(registry, examples)

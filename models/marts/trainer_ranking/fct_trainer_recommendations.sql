@@ -1,11 +1,14 @@
 {#- The served list: for the serve week, exactly K distinct trainers per known user, ranked by
-    the registry's serving model. With exploration_rate > 0, a seeded share of users get a
-    random goal-matched trainer (not already listed) in slot K, marked `is_exploration`. -#}
+    the base stage's score under the mode in use (`recommendation_mode`: rule_based, model or
+    ensemble; `mode_used` records what served, after any fallback). With exploration_rate > 0, a
+    seeded share of users get a random goal-matched trainer (not already listed) in slot K,
+    marked `is_exploration`. -#}
 
 with
 
 scores as (
-    select * from {{ ref('ml_trainer_serving_scores') }}
+    select * from {{ ref('int_trainer_scores_blended') }}
+    where split = 'serve'
 ),
 
 examples as (
@@ -20,7 +23,11 @@ scored_candidates as (
         examples.candidate_source,
         examples.user_goal,
         scores.model_id,
-        scores.score,
+        scores.mode_used,
+        scores.rule_reasons,
+        scores.model_score,
+        scores.rule_score,
+        scores.final_score as score,
         examples.goal_match,
         examples.pair_video_views,
         examples.pair_mean_watch_fraction,
@@ -31,7 +38,7 @@ scored_candidates as (
         examples.target_week as serve_week,
         row_number() over (
             partition by examples.user_id
-            order by scores.score desc, examples.trainer_id asc
+            order by scores.final_score desc, examples.trainer_id asc
         ) as model_rank,
         {{ stable_hash_unit("examples.user_id || '|' || examples.trainer_id") }} as exploration_draw,
         {{ stable_hash_unit("examples.user_id || '|explore'") }} < {{ var('exploration_rate') }} as is_exploring_user
@@ -79,6 +86,7 @@ final as (
         user_id,
         trainer_id,
         model_id,
+        mode_used,
         candidate_source,
         coalesce(nullif(concat_ws(
             '; ',
@@ -94,12 +102,18 @@ final as (
             case when trainer_like_rate_smoothed >= 0.7 then 'highly liked by their clients' end,
             case when candidate_source = 'backfill' and goal_match = 0 then 'popular on the platform' end,
             case
-                when candidate_source = 'history' and pair_engaged_weeks = 0
+                when candidate_source = 'history' and pair_engaged_weeks = 0 and mode_used != 'rule_based'
                     then 'shown to you before; the model expects you to like them'
+            end,
+            case
+                when mode_used = 'rule_based' then rule_reasons
+                when mode_used = 'ensemble' then split_part(rule_reasons, '; ', 1)
             end
         ), ''), 'ranked for you from your recent activity') as reasons,
         cast(slot as integer) as rank,
         score,
+        model_score,
+        rule_score,
         is_exploration,
         serve_week
     from slotted

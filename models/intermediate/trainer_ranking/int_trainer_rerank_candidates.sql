@@ -1,0 +1,103 @@
+{#- The second stage's input: each user's top `rerank_candidates` trainers from the base stage
+    (`int_trainer_scores_blended`), for the validation and serve weeks, with the re-ranker's
+    features (diversity is computed while re-ranking, in Python):
+    - model_score  the base-stage score, min-max within the user's candidates;
+    - recency      exp(-age_days / 30), age_days = days from the trainer's newest workout
+                   published before the week to the week's Monday;
+    - popularity   ln(views + 3 * interactions + 1) / ln(that of the most popular trainer), from
+                   weeks before the target week (views = video views; interactions = clicks + likes).
+    And the outcomes of the week (validation only): `label` (clicked, viewed or liked: the
+    evaluation label), `is_explicit_positive` (liked, or watched at least `long_watch_fraction`
+    on average: the re-ranker's training positive) and `is_impressed`. -#}
+
+with
+
+blended as (
+    select * from {{ ref('int_trainer_scores_blended') }}
+    where base_rank <= {{ var('rerank_candidates') }}
+),
+
+weekly as (
+    select * from {{ ref('int_user_trainer_weeks_aggregated') }}
+),
+
+workouts as (
+    select * from {{ ref('stg_platform__workouts') }}
+),
+
+target_weeks as (
+    select * from {{ ref('int_target_weeks') }}
+    where split in ('validation', 'serve')
+),
+
+newest_workout as (
+    select
+        workouts.trainer_id,
+        target_weeks.target_week,
+        max(workouts.published_at) as newest_published_at
+    from workouts
+    inner join target_weeks
+        on workouts.published_at < cast(target_weeks.target_week as timestamp)
+    group by workouts.trainer_id, target_weeks.target_week
+),
+
+trainer_reach as (
+    select
+        weekly.trainer_id,
+        target_weeks.target_week,
+        ln(sum(weekly.video_views) + 3 * sum(weekly.clicks + weekly.likes) + 1) as log_reach
+    from weekly
+    inner join target_weeks
+        on weekly.event_week < target_weeks.target_week
+    group by weekly.trainer_id, target_weeks.target_week
+),
+
+popularity as (
+    select
+        trainer_id,
+        target_week,
+        {{ safe_divide('log_reach', 'max(log_reach) over (partition by target_week)') }} as popularity
+    from trainer_reach
+),
+
+outcomes as (
+    select
+        user_id,
+        trainer_id,
+        event_week,
+        is_engaged,
+        likes > 0 or coalesce(mean_watch_fraction, 0) >= {{ var('long_watch_fraction') }} as is_explicit_positive,
+        impressions > 0 as is_impressed
+    from weekly
+),
+
+final as (
+    select
+        blended.split,
+        blended.user_id,
+        blended.trainer_id,
+        blended.mode_used,
+        blended.base_rank,
+        blended.final_score as model_score,
+        round(exp(-{{ days_between('newest_workout.newest_published_at', 'blended.target_week') }} / 30.0), 12)
+            as recency,
+        {{ days_between('newest_workout.newest_published_at', 'blended.target_week') }} as newest_workout_age_days,
+        round(coalesce(popularity.popularity, 0), 12) as popularity,
+        case when coalesce(outcomes.is_engaged, false) then 1 else 0 end as label,
+        coalesce(outcomes.is_explicit_positive, false) as is_explicit_positive,
+        coalesce(outcomes.is_impressed, false) as is_impressed,
+        blended.target_week
+    from blended
+    left join newest_workout
+        on blended.trainer_id = newest_workout.trainer_id and blended.target_week = newest_workout.target_week
+    left join popularity
+        on blended.trainer_id = popularity.trainer_id and blended.target_week = popularity.target_week
+    left join outcomes
+        on
+            blended.split = 'validation'
+            and blended.user_id = outcomes.user_id
+            and blended.trainer_id = outcomes.trainer_id
+            and blended.target_week = outcomes.event_week
+)
+
+select * from final

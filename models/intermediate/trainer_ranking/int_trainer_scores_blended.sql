@@ -1,0 +1,89 @@
+{% set mode = resolve_recommendation_mode(ref('ml_ranker_registry')) %}
+
+{#- The base stage's score of every validation- and serve-week candidate under the mode in use
+    (see `resolve_recommendation_mode`): `rule_based` = the rule score, `model` = the model score,
+    `ensemble` = ensemble_rule_weight * rule + (1 - ensemble_rule_weight) * model. Both scores are
+    put on one scale first: min-max within the user's candidates (0.5 when all are equal). -#}
+
+-- depends_on: {{ ref('ml_ranker_registry') }}
+
+with
+
+examples as (
+    select * from {{ ref('int_trainer_ranking_examples') }}
+    where split in ('validation', 'serve')
+),
+
+model_scores as (
+    select * from {{ ref('ml_trainer_serving_scores') }}
+),
+
+rule_scores as (
+    select * from {{ ref('int_trainer_rule_scores') }}
+),
+
+joined as (
+    select
+        examples.split,
+        examples.user_id,
+        examples.trainer_id,
+        examples.candidate_source,
+        model_scores.model_id,
+        model_scores.score as model_score,
+        rule_scores.total_score as rule_score,
+        rule_scores.reasons as rule_reasons,
+        examples.target_week
+    from examples
+    left join model_scores
+        on
+            examples.split = model_scores.split
+            and examples.user_id = model_scores.user_id
+            and examples.trainer_id = model_scores.trainer_id
+    left join rule_scores
+        on
+            examples.trainer_id = rule_scores.trainer_id
+            and examples.target_week = rule_scores.target_week
+),
+
+scaled as (
+    select
+        *,
+        {{ min_max_within('model_score', 'split, user_id') }} as model_score_scaled,
+        {{ min_max_within('rule_score', 'split, user_id') }} as rule_score_scaled
+    from joined
+),
+
+blended as (
+    select
+        *,
+        {% if mode == 'rule_based' -%}
+            rule_score_scaled
+        {%- elif mode == 'model' -%}
+            model_score_scaled
+        {%- else -%}
+            {{ var('ensemble_rule_weight') }} * rule_score_scaled
+            + (1 - {{ var('ensemble_rule_weight') }}) * model_score_scaled
+        {%- endif %} as final_score
+    from scaled
+),
+
+final as (
+    select
+        split,
+        user_id,
+        trainer_id,
+        candidate_source,
+        {{ "cast(null as " ~ dbt.type_string() ~ ")" if mode == 'rule_based' else 'model_id' }} as model_id,
+        '{{ mode }}' as mode_used,
+        rule_reasons,
+        round(model_score, 12) as model_score,
+        round(rule_score, 9) as rule_score,
+        round(model_score_scaled, 12) as model_score_scaled,
+        round(rule_score_scaled, 12) as rule_score_scaled,
+        round(final_score, 12) as final_score,
+        row_number() over (partition by split, user_id order by final_score desc, trainer_id asc) as base_rank,
+        target_week
+    from blended
+)
+
+select * from final

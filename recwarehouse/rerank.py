@@ -1,0 +1,288 @@
+"""The second-stage re-ranker of the weekly trainer lists.
+
+Input: each user's top candidates from the base stage with three features: model_score (the base
+score, min-max per user), recency and popularity (see ``int_trainer_rerank_candidates``). The
+fourth feature, diversity = 1 - the largest similarity to the trainers already placed, is
+computed while re-ranking, greedily: at each position every remaining candidate is scored with its
+diversity against the list so far, and the best is placed. Similarity between two trainers is the
+Jaccard index of their sets of specialities and workout types.
+
+Scoring is either a LightGBM LambdaRank model trained on explicit engagement (likes, long watches)
+against impressed-but-ignored negatives, or, when there are fewer than ``min_positives`` positives
+(or no model), the rule 0.5 model + 0.2 recency + 0.2 popularity + 0.1 diversity.
+Ties go to the better base rank, so the same input gives the same list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+FEATURES = ["model_score", "recency", "popularity", "diversity"]
+FALLBACK_WEIGHTS = np.array([0.5, 0.2, 0.2, 0.1])
+RERANK_PARAMS = {
+    "objective": "lambdarank",
+    "n_estimators": 150,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 20,
+    "reg_lambda": 1.0,
+}
+
+
+def jaccard_matrix(item_sets: list[set]) -> np.ndarray:
+    """Pairwise Jaccard similarity of sets (two empty sets: 0)."""
+    vocab = sorted(set().union(*item_sets)) if item_sets else []
+    index = {t: j for j, t in enumerate(vocab)}
+    m = np.zeros((len(item_sets), max(len(vocab), 1)))
+    for i, s in enumerate(item_sets):
+        for t in s:
+            m[i, index[t]] = 1.0
+    inter = m @ m.T
+    sizes = m.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def fallback_score(x: np.ndarray) -> np.ndarray:
+    """0.5 model_score + 0.2 recency + 0.2 popularity + 0.1 diversity (columns in FEATURES order)."""
+    return x @ FALLBACK_WEIGHTS
+
+
+def _pad(frame: pd.DataFrame, trainer_index: dict[str, int]):
+    """(U, C) arrays of each user's candidates in base-rank order."""
+    frame = frame.sort_values(["user_id", "base_rank"], kind="mergesort").reset_index(drop=True)
+    users = frame["user_id"].drop_duplicates().to_numpy()
+    u = pd.Categorical(frame["user_id"], categories=users).codes
+    slot = frame.groupby("user_id", sort=False).cumcount().to_numpy()
+    shape = (len(users), int(slot.max()) + 1 if len(frame) else 1)
+    valid = np.zeros(shape, dtype=bool)
+    valid[u, slot] = True
+    arrays = {}
+    for col in ["model_score", "recency", "popularity"]:
+        a = np.zeros(shape)
+        a[u, slot] = frame[col].to_numpy(dtype=float)
+        arrays[col] = a
+    item = np.zeros(shape, dtype=np.int64)
+    item[u, slot] = frame["trainer_id"].map(trainer_index).to_numpy()
+    row = np.full(shape, -1, dtype=np.int64)
+    row[u, slot] = np.arange(len(frame))
+    return frame, users, valid, arrays, item, row
+
+
+def greedy_rerank(
+    frame: pd.DataFrame,
+    sim: np.ndarray,
+    trainer_index: dict[str, int],
+    score: Callable[[np.ndarray], np.ndarray],
+    list_size: int,
+) -> pd.DataFrame:
+    """Place `list_size` trainers per user, each time the candidate with the best score given its
+    diversity against the trainers already placed. Returns one row per placed trainer with the
+    four features, the score it was placed with and its new rank."""
+    frame, users, valid, arrays, item, row = _pad(frame, trainer_index)
+    n_users, width = valid.shape
+    available = valid.copy()
+    max_sim = np.zeros((n_users, width))
+    placed_any = np.zeros(n_users, dtype=bool)
+    out_rows, out_rank, out_div, out_score = [], [], [], []
+    users_idx = np.arange(n_users)
+    for position in range(min(list_size, width)):
+        diversity = np.where(placed_any[:, None], 1.0 - max_sim, 1.0)
+        x = np.stack([arrays["model_score"], arrays["recency"], arrays["popularity"], diversity], axis=-1)
+        s = score(x.reshape(-1, len(FEATURES))).reshape(n_users, width)
+        s = np.where(available, np.round(s, 12), -np.inf)
+        j = s.argmax(axis=1)  # first maximum: the better base rank wins a tie
+        ok = np.isfinite(s[users_idx, j])
+        out_rows.append(row[users_idx[ok], j[ok]])
+        out_rank.append(np.full(ok.sum(), position + 1))
+        out_div.append(diversity[users_idx[ok], j[ok]])
+        out_score.append(s[users_idx[ok], j[ok]])
+        available[users_idx[ok], j[ok]] = False
+        placed_any |= ok
+        picked_items = item[users_idx[ok], j[ok]]
+        max_sim[ok] = np.maximum(max_sim[ok], sim[picked_items[:, None], item[ok]])
+    rows = np.concatenate(out_rows)
+    result = frame.iloc[rows].reset_index(drop=True)
+    result["rank"] = np.concatenate(out_rank)
+    result["diversity"] = np.round(np.concatenate(out_div), 12)
+    result["final_score"] = np.round(np.concatenate(out_score), 12)
+    return result.sort_values(["user_id", "rank"], kind="mergesort").reset_index(drop=True)
+
+
+def base_order_diversity(frame: pd.DataFrame, sim: np.ndarray, trainer_index: dict[str, int]) -> np.ndarray:
+    """Diversity of each candidate against the candidates ranked above it by the base stage: the
+    training-time stand-in for 'the trainers already placed'."""
+    frame_sorted, _, valid, _, item, row = _pad(frame, trainer_index)
+    width = valid.shape[1]
+    block = sim[item[:, :, None], item[:, None, :]]  # (U, C, C)
+    above = np.tril(np.ones((width, width), dtype=bool), k=-1)[None, :, :] & valid[:, None, :]
+    max_above = np.where(above, block, 0.0).max(axis=2)
+    diversity = np.where(above.any(axis=2), 1.0 - max_above, 1.0)
+    out = np.empty(len(frame_sorted))
+    out[row[valid]] = diversity[valid]
+    # back to the caller's row order
+    return (
+        pd.Series(out, index=frame_sorted.set_index(["user_id", "trainer_id"]).index)
+        .reindex(pd.MultiIndex.from_frame(frame[["user_id", "trainer_id"]]))
+        .to_numpy()
+    )
+
+
+def training_rows(frame: pd.DataFrame, negative_ratio: float, seed: int) -> pd.DataFrame:
+    """Explicit positives, and impressed-but-not-engaged negatives sampled at `negative_ratio`
+    per positive (seeded; never more negatives than exist). Other rows are dropped."""
+    positives = frame[frame["is_explicit_positive"]]
+    negatives = frame[frame["is_impressed"] & (frame["label"] == 0)]
+    negatives = negatives.sort_values(["user_id", "trainer_id"], kind="mergesort")
+    n_neg = min(len(negatives), int(round(negative_ratio * len(positives))))
+    rng = np.random.default_rng(seed)
+    sampled = negatives.iloc[np.sort(rng.choice(len(negatives), size=n_neg, replace=False))] if n_neg else negatives[:0]
+    rows = pd.concat([positives.assign(target=1), sampled.assign(target=0)], ignore_index=True)
+    return rows.sort_values(["user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+
+
+def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
+    """LambdaRank on the training rows (one query per user); None when no query has both labels."""
+    grouped = rows.groupby("user_id")["target"].agg(["min", "max"])
+    useful = grouped.index[grouped["min"] != grouped["max"]]
+    rows = rows[rows["user_id"].isin(useful)]
+    if rows.empty:
+        return None
+    groups = rows.groupby("user_id", sort=False).size().to_numpy()
+    model = lgb.LGBMRanker(
+        **RERANK_PARAMS, random_state=seed, deterministic=True, force_row_wise=True, n_jobs=2, verbose=-1
+    )
+    model.fit(rows[FEATURES].to_numpy(dtype=float), rows["target"].to_numpy(dtype=int), group=groups)
+    return model
+
+
+def _user_half(users: pd.Series, seed: int) -> np.ndarray:
+    return np.array([int(hashlib.sha256(f"{seed}|{u}".encode()).hexdigest()[:8], 16) % 2 for u in users])
+
+
+def rerank(
+    candidates: pd.DataFrame,
+    trainer_sets: dict[str, set],
+    list_size: int,
+    negative_ratio: float,
+    min_positives: int,
+    seed: int,
+) -> tuple[pd.DataFrame, dict]:
+    """Re-rank the validation and serve candidates.
+
+    The learned re-ranker trains on the validation week's explicit engagement. Its validation
+    lists are cross-fitted (two seeded halves of the users, each re-ranked by a model trained on
+    the other half), so the before/after evaluation on that week is honest; the serve lists use a
+    model trained on the whole week. Fewer than `min_positives` positives: the rule fallback."""
+    trainers = sorted(trainer_sets)
+    index = {t: i for i, t in enumerate(trainers)}
+    sim = jaccard_matrix([trainer_sets[t] for t in trainers])
+    val = candidates[candidates["split"] == "validation"].reset_index(drop=True)
+    serve = candidates[candidates["split"] == "serve"].reset_index(drop=True)
+    val = val.assign(diversity=base_order_diversity(val, sim, index)) if len(val) else val.assign(diversity=0.0)
+    rows = training_rows(val, negative_ratio, seed) if len(val) else val
+    n_pos = int(rows["target"].sum()) if len(rows) else 0
+    info = {"positives": n_pos, "training_rows": len(rows), "reranker": "rule_fallback"}
+    outputs = []
+    model = fit_reranker(rows, seed) if n_pos >= min_positives else None
+    if model is None:
+        for part in (val, serve):
+            if len(part):
+                outputs.append(greedy_rerank(part, sim, index, fallback_score, list_size))
+    else:
+        info["reranker"] = "lightgbm_lambdarank"
+        half = _user_half(val["user_id"], seed)
+        row_half = _user_half(rows["user_id"], seed)
+        for h in (0, 1):
+            other = fit_reranker(rows[row_half != h], seed) or model
+            outputs.append(greedy_rerank(val[half == h], sim, index, other.predict, list_size))
+        if len(serve):
+            outputs.append(greedy_rerank(serve, sim, index, model.predict, list_size))
+    result = pd.concat(outputs, ignore_index=True)
+    result["reranker"] = info["reranker"]
+    result["is_reranked"] = result["rank"] != result["base_rank"]
+    return result.sort_values(["split", "user_id", "rank"], kind="mergesort").reset_index(drop=True), info
+
+
+def intra_list_similarity(lists: pd.DataFrame, trainer_sets: dict[str, set], rank_col: str = "rank") -> pd.Series:
+    """Mean pairwise Jaccard similarity within each user's list (NaN below two items)."""
+    trainers = sorted(trainer_sets)
+    index = {t: i for i, t in enumerate(trainers)}
+    sim = jaccard_matrix([trainer_sets[t] for t in trainers])
+    out = {}
+    for user, group in lists.sort_values(["user_id", rank_col]).groupby("user_id", sort=True):
+        idx = group["trainer_id"].map(index).to_numpy()
+        if len(idx) < 2:
+            out[user] = np.nan
+            continue
+        block = sim[np.ix_(idx, idx)]
+        out[user] = block[np.triu_indices(len(idx), 1)].mean()
+    return pd.Series(out)
+
+
+def evaluate_validation(
+    blended: pd.DataFrame,
+    candidates: pd.DataFrame,
+    reranked: pd.DataFrame,
+    positives: pd.DataFrame,
+    trainer_sets: dict[str, set],
+    k: int,
+    ensemble_rule_weight: float,
+) -> pd.DataFrame:
+    """NDCG@k, P@k, intra-list diversity and mean item age on the validation week for: the base
+    stage under each mode (rule_based, model, ensemble), the base stage as served (the mode in
+    use) and the re-ranked lists. Label = the user clicked, viewed or liked the trainer that week;
+    positives outside a list count as misses."""
+    from recwarehouse.metrics import per_user_metrics
+
+    n_relevant = positives.groupby("user_id").size()
+    truth = set(zip(positives["user_id"], positives["trainer_id"], strict=True))
+    age = candidates.set_index("trainer_id")["newest_workout_age_days"].groupby(level=0).first()
+    mode_used = blended["mode_used"].iloc[0] if len(blended) else "none"
+
+    lists = {}
+    scores = {
+        "rule_based": blended["rule_score_scaled"],
+        "model": blended["model_score_scaled"],
+        "ensemble": ensemble_rule_weight * blended["rule_score_scaled"]
+        + (1 - ensemble_rule_weight) * blended["model_score_scaled"],
+    }
+    for mode, score in scores.items():
+        if score.isna().all():
+            continue
+        frame = blended[["user_id", "trainer_id"]].assign(score=score.fillna(0).round(12))
+        frame = frame.sort_values(["user_id", "score", "trainer_id"], ascending=[True, False, True], kind="mergesort")
+        frame["rank"] = frame.groupby("user_id").cumcount() + 1
+        lists[(f"base stage, {mode} mode", "base", mode)] = frame[frame["rank"] <= k]
+    served = candidates[candidates["base_rank"] <= k].rename(columns={"base_rank": "rank"})
+    lists[(f"base stage as served ({mode_used})", "base", mode_used)] = served
+    reranker = reranked["reranker"].iloc[0] if len(reranked) else "none"
+    lists[(f"re-ranked ({reranker})", "reranked", mode_used)] = reranked[reranked["rank"] <= k]
+
+    rows = []
+    for (name, stage, mode), frame in lists.items():
+        scored = frame[["user_id", "trainer_id", "rank"]].copy()
+        scored["score"] = -scored["rank"].astype(float)
+        scored["label"] = [int(p in truth) for p in zip(scored["user_id"], scored["trainer_id"], strict=True)]
+        per_user = per_user_metrics(scored, n_relevant, k, item="trainer_id")
+        ils = intra_list_similarity(frame, trainer_sets)
+        rows.append(
+            {
+                "list_name": name,
+                "stage": stage,
+                "mode": mode,
+                "k": k,
+                "ndcg_at_k": round(float(per_user["ndcg_at_k"].mean()), 12),
+                "precision_at_k": round(float(per_user["precision_at_k"].mean()), 12),
+                "intra_list_diversity": round(float(1 - ils.mean()), 12),
+                "mean_item_age_days": round(float(frame["trainer_id"].map(age).mean()), 9),
+                "users_evaluated": int(len(per_user)),
+                "users_listed": int(frame["user_id"].nunique()),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,16 @@
+"""What a trainer offers, as a set of terms: their specialities and the types of their workouts.
+Two trainers are alike when these sets overlap (Jaccard); the re-ranker's diversity uses it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def trainer_sets(specialities: pd.DataFrame, workouts: pd.DataFrame) -> dict[str, set]:
+    """{trainer_id: {"speciality:<slug>", ..., "type:<workout type>", ...}} for every trainer seen."""
+    out: dict[str, set] = {}
+    for t, s in zip(specialities["trainer_id"], specialities["speciality"], strict=True):
+        out.setdefault(str(t), set()).add(f"speciality:{s}")
+    for t, w in zip(workouts["trainer_id"], workouts["workout_type"], strict=True):
+        out.setdefault(str(t), set()).add(f"type:{w}")
+    return out
