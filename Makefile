@@ -13,7 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 
-.PHONY: setup build movielens backtest test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
+.PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
 setup: $(STAMP) system-deps
@@ -86,6 +86,10 @@ movielens: setup
 ## backtest: serve the demo's weeks 4..8 under each mode into backtest.duckdb, print the outcomes
 backtest: demo-data
 	$(BIN)/python bench/backtest.py
+
+## bench-scale: 1M / 3M / 10M events ladder, SQL vs pandas vs scan floor, one-week increment (~25 min)
+bench-scale: setup
+	$(BIN)/python bench/scale.py all
 
 docs: setup
 	$(BIN)/dbt docs generate

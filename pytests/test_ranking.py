@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.ranking import candidate_rankers, feature_columns, load_model, score_splits, train_and_select
+from recwarehouse.ranking import (
+    candidate_rankers,
+    cap_rows_by_user,
+    feature_columns,
+    load_model,
+    score_batches,
+    score_splits,
+    train_and_select,
+)
 
 
 def toy_examples(seed: int = 0) -> pd.DataFrame:
@@ -87,3 +95,25 @@ def test_row_order_of_the_input_does_not_change_the_models() -> None:
     b = train_and_select(ex.sample(frac=1.0, random_state=3), n_rel, k=3, seed=7, n_catalog=12)
     cols = ["model_id", "ndcg_at_k", "model_sha256"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_scoring_in_batches_equals_scoring_at_once() -> None:
+    ex = toy_examples(3)
+    registry = train_and_select(
+        ex, ex[ex.split == "validation"].groupby("user_id").label.sum(), k=3, seed=2, n_catalog=12
+    )
+    serve = ex.drop(columns=["split"])
+    whole = score_splits(registry, serve.assign(split="serve"))
+    chunks = [serve.iloc[i : i + 100] for i in range(0, len(serve), 100)]
+    batched = score_batches(registry, chunks, "serve")
+    pd.testing.assert_frame_equal(whole, batched)
+
+
+def test_row_cap_keeps_whole_users_and_is_seeded() -> None:
+    ex = toy_examples(4)
+    train = ex[ex.split == "train"]
+    capped = cap_rows_by_user(train, 500, seed=3)
+    assert len(capped) <= 500 and capped.user_id.nunique() == len(capped) // 24  # 2 weeks x 12 trainers
+    assert capped.equals(cap_rows_by_user(train, 500, seed=3))
+    assert set(capped.user_id) != set(cap_rows_by_user(train, 500, seed=4).user_id)
+    assert cap_rows_by_user(train, None, seed=3) is train

@@ -217,13 +217,46 @@ def _registry_row(
     }
 
 
-def train_and_select(examples: pd.DataFrame, n_relevant: pd.Series, k: int, seed: int, n_catalog: int) -> pd.DataFrame:
+def cap_rows_by_user(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:
+    """At most `max_rows` rows, keeping whole users (every week and candidate of a kept user) in a
+    seeded order, so LambdaRank's query groups stay intact. `None` keeps everything."""
+    if max_rows is None or len(frame) <= max_rows:
+        return frame
+    users = np.sort(frame["user_id"].astype(str).unique())
+    order = sorted(users, key=lambda u: hashlib.sha256(f"{seed}|{u}".encode()).hexdigest())
+    sizes = frame.groupby("user_id").size().reindex(order).to_numpy()
+    keep = set(np.asarray(order)[np.cumsum(sizes) <= max_rows])
+    return frame[frame["user_id"].isin(keep)].reset_index(drop=True)
+
+
+def train_and_select(
+    examples: pd.DataFrame,
+    n_relevant: pd.Series,
+    k: int,
+    seed: int,
+    n_catalog: int,
+    max_training_rows: int | None = None,
+) -> pd.DataFrame:
     """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
     then refit that algorithm on train + validation for serving. Returns registry rows.
 
     Rows are sorted first: a database scan may return them in any order, and tree learners and
-    the fingerprint depend on order."""
+    the fingerprint depend on order. Training rows past `max_training_rows` are cut to a seeded
+    sample of whole users. Metrics average over the validation users present in `examples`
+    (the build may sample users for the validation week)."""
     examples = examples.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+    examples = (
+        pd.concat(
+            [
+                cap_rows_by_user(examples[examples["split"] == "train"], max_training_rows, seed),
+                examples[examples["split"] != "train"],
+            ],
+            ignore_index=True,
+        )
+        .sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
+    n_relevant = n_relevant[n_relevant.index.isin(examples.loc[examples["split"] == "validation", "user_id"])]
     train = examples[examples["split"] == "train"].reset_index(drop=True)
     valid = examples[examples["split"] == "validation"].reset_index(drop=True)
     if train.empty or valid.empty or train["label"].nunique() < 2:
@@ -292,6 +325,16 @@ REGISTRY_COLUMNS = {
 def empty_registry() -> pd.DataFrame:
     """A registry with no model, typed like a full one."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REGISTRY_COLUMNS.items()})
+
+
+def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
+    """Score one split's candidates arriving as Arrow record batches (or data frames), so a large
+    serve week never sits in memory as one wide frame. Same result as `score_splits`."""
+    out = [score_splits(registry.iloc[0:0], pd.DataFrame(columns=["user_id", "trainer_id", "split"]))]
+    for batch in batches:
+        frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
+        out.append(score_splits(registry, frame.assign(split=split)))
+    return pd.concat(out, ignore_index=True)
 
 
 def score_splits(registry: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:

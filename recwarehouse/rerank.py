@@ -26,8 +26,8 @@ FEATURES = ["model_score", "recency", "popularity", "diversity"]
 FALLBACK_WEIGHTS = np.array([0.5, 0.2, 0.2, 0.1])
 RERANK_PARAMS = {
     "objective": "lambdarank",
-    "n_estimators": 150,
-    "learning_rate": 0.05,
+    "n_estimators": 50,  # four features need few trees; greedy re-ranking predicts list_size times
+    "learning_rate": 0.1,
     "num_leaves": 15,
     "min_child_samples": 20,
     "reg_lambda": 1.0,
@@ -94,8 +94,8 @@ def greedy_rerank(
     for position in range(min(list_size, width)):
         diversity = np.where(placed_any[:, None], 1.0 - max_sim, 1.0)
         x = np.stack([arrays["model_score"], arrays["recency"], arrays["popularity"], diversity], axis=-1)
-        s = score(x.reshape(-1, len(FEATURES))).reshape(n_users, width)
-        s = np.where(available, np.round(s, 12), -np.inf)
+        s = np.full((n_users, width), -np.inf)
+        s[available] = np.round(score(x[available]), 12)  # score only what can still be placed
         j = s.argmax(axis=1)  # first maximum: the better base rank wins a tie
         ok = np.isfinite(s[users_idx, j])
         out_rows.append(row[users_idx[ok], j[ok]])

@@ -8,6 +8,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     k = int(dbt.config.get("k"))
     seed = int(dbt.config.get("random_seed"))
+    max_rows = int(dbt.config.get("max_training_rows"))
     examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('train', 'validation')").df()
     positives = (
         dbt.ref("int_user_trainer_weeks_aggregated")
@@ -18,4 +19,4 @@ def model(dbt, session):
         .set_index("user_id")["n_relevant"]
     )
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
-    return train_and_select(examples, positives, k=k, seed=seed, n_catalog=n_catalog)
+    return train_and_select(examples, positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows)

@@ -1,13 +1,21 @@
 """Model scores for the validation-week candidates (by the selected candidate-stage model, fitted
 on training weeks only) and the serve-week candidates (by the serving model). Empty when the
-registry holds no model: serving then uses the rule-based score."""
+registry holds no model: serving then uses the rule-based score. Candidates are read and scored
+in Arrow record batches, so memory stays flat as the user base grows."""
 
-from recwarehouse.ranking import score_splits
+import pandas as pd
+
+from recwarehouse.ranking import score_batches
+
+BATCH_ROWS = 500_000
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     registry = dbt.ref("ml_ranker_registry").df()
-    examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('validation', 'serve')").df()
-    examples = examples.sort_values(["split", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
-    return score_splits(registry, examples)
+    examples = dbt.ref("int_trainer_ranking_examples")
+    parts = []
+    for split in ("validation", "serve"):
+        rows = examples.filter(f"split = '{split}'").order("user_id, trainer_id")
+        parts.append(score_batches(registry, rows.fetch_record_batch(BATCH_ROWS), split))
+    return pd.concat(parts, ignore_index=True)

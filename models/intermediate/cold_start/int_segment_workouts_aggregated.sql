@@ -67,10 +67,10 @@ segment_pools as (
         {{ segment_key('facts_with_profile.age_group', 'facts_with_profile.fitness_level',
             'preferred_types.preferred_type') }} as pool_key,
         facts_with_profile.workout_id,
-        cast(sum(facts_with_profile.is_view) as bigint) as views,
-        cast(sum(facts_with_profile.is_completion) as bigint) as completions,
-        cast(sum(facts_with_profile.is_feedback) as bigint) as feedbacks,
-        cast(sum(facts_with_profile.is_like) as bigint) as likes
+        {{ count_sum('facts_with_profile.is_view') }} as views,
+        {{ count_sum('facts_with_profile.is_completion') }} as completions,
+        {{ count_sum('facts_with_profile.is_feedback') }} as feedbacks,
+        {{ count_sum('facts_with_profile.is_like') }} as likes
     from facts_with_profile
     inner join preferred_types
         on facts_with_profile.user_id = preferred_types.user_id
@@ -87,10 +87,10 @@ age_level_pools as (
         {{ segment_key('age_group', 'fitness_level') }} as pool_key,
         fitness_level,
         workout_id,
-        cast(sum(is_view) as bigint) as views,
-        cast(sum(is_completion) as bigint) as completions,
-        cast(sum(is_feedback) as bigint) as feedbacks,
-        cast(sum(is_like) as bigint) as likes
+        {{ count_sum('is_view') }} as views,
+        {{ count_sum('is_completion') }} as completions,
+        {{ count_sum('is_feedback') }} as feedbacks,
+        {{ count_sum('is_like') }} as likes
     from facts_with_profile
     group by age_group, fitness_level, workout_id
 ),
@@ -101,10 +101,10 @@ level_pools as (
         'level' as pool_level,
         fitness_level as pool_key,
         workout_id,
-        sum(views) as views,
-        sum(completions) as completions,
-        sum(feedbacks) as feedbacks,
-        sum(likes) as likes
+        {{ count_sum('views') }} as views,
+        {{ count_sum('completions') }} as completions,
+        {{ count_sum('feedbacks') }} as feedbacks,
+        {{ count_sum('likes') }} as likes
     from age_level_pools
     group by fitness_level, workout_id
 ),
@@ -114,10 +114,10 @@ everyone_pool as (
         'everyone' as pool_level,
         '*' as pool_key,
         workout_id,
-        sum(views) as views,
-        sum(completions) as completions,
-        sum(feedbacks) as feedbacks,
-        sum(likes) as likes
+        {{ count_sum('views') }} as views,
+        {{ count_sum('completions') }} as completions,
+        {{ count_sum('feedbacks') }} as feedbacks,
+        {{ count_sum('likes') }} as likes
     from level_pools
     group by workout_id
 ),
@@ -135,25 +135,9 @@ final as (
         likes
     from age_level_pools
     union all
-    select
-        pool_level,
-        pool_key,
-        workout_id,
-        cast(views as bigint) as views,
-        cast(completions as bigint) as completions,
-        cast(feedbacks as bigint) as feedbacks,
-        cast(likes as bigint) as likes
-    from level_pools
+    select * from level_pools
     union all
-    select
-        pool_level,
-        pool_key,
-        workout_id,
-        cast(views as bigint) as views,
-        cast(completions as bigint) as completions,
-        cast(feedbacks as bigint) as feedbacks,
-        cast(likes as bigint) as likes
-    from everyone_pool
+    select * from everyone_pool
 )
 
 select * from final

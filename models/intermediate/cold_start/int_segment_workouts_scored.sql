@@ -70,21 +70,24 @@ workout_age as (
         on published.trainer_id = trainer_quality.trainer_id
 ),
 
+everyone_counts as (
+    select * from pooled
+    where pool_level = 'everyone'
+),
+
 everyone_pool as (
     -- every published workout, with zero counts where nobody has started it yet
     select
         'everyone' as pool_level,
         '*' as pool_key,
         workout_age.workout_id,
-        coalesce(pooled.views, 0) as views,
-        coalesce(pooled.completions, 0) as completions,
-        coalesce(pooled.feedbacks, 0) as feedbacks,
-        coalesce(pooled.likes, 0) as likes
+        coalesce(everyone_counts.views, 0) as views,
+        coalesce(everyone_counts.completions, 0) as completions,
+        coalesce(everyone_counts.feedbacks, 0) as feedbacks,
+        coalesce(everyone_counts.likes, 0) as likes
     from workout_age
-    left join pooled
-        on
-            workout_age.workout_id = pooled.workout_id
-            and pooled.pool_level = 'everyone'
+    left join everyone_counts
+        on workout_age.workout_id = everyone_counts.workout_id
 ),
 
 all_pools as (

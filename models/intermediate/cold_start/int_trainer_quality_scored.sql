@@ -25,18 +25,24 @@ as_of as (
     select * from {{ ref('int_cold_start_as_of') }}
 ),
 
+sessions_as_of as (
+    select
+        sessions.workout_id,
+        case when sessions.is_completed and sessions.completed_at < as_of.as_of_end_at then 0 else 1 end
+            as is_abandoned
+    from sessions
+    inner join as_of
+        on sessions.started_at < as_of.as_of_end_at
+),
+
 session_counts as (
     select
         workouts.trainer_id,
         count(*) as sessions,
-        cast(sum(
-            case when sessions.is_completed and sessions.completed_at < as_of.as_of_end_at then 0 else 1 end
-        ) as bigint) as abandoned_sessions
-    from sessions
-    inner join as_of
-        on sessions.started_at < as_of.as_of_end_at
+        {{ count_sum('sessions_as_of.is_abandoned') }} as abandoned_sessions
+    from sessions_as_of
     inner join workouts
-        on sessions.workout_id = workouts.workout_id
+        on sessions_as_of.workout_id = workouts.workout_id
     group by workouts.trainer_id
 ),
 
@@ -44,7 +50,7 @@ feedback_counts as (
     select
         workouts.trainer_id,
         count(*) as feedbacks,
-        cast(sum(case when feedback.is_liked then 0 else 1 end) as bigint) as dislikes
+        {{ count_sum('case when feedback.is_liked then 0 else 1 end') }} as dislikes
     from feedback
     inner join as_of
         on feedback.feedback_at < as_of.as_of_end_at

@@ -1,5 +1,8 @@
 {#- The rolling-origin calendar: which weeks are training targets, which is held out for
-    validation, which is served. All boundaries are vars; null vars are derived from the data. -#}
+    validation, which is served. All boundaries are vars; null vars are derived from the data.
+    `user_sample_rate`: training and validation weeks use a seeded sample of at most
+    `max_training_users` users (the serve week always has everyone), so the cost of training
+    stays bounded as the platform grows. -#}
 
 with
 
@@ -53,6 +56,22 @@ all_target_weeks as (
     select * from validation_week
     union all
     select * from serve_week
+),
+
+user_count as (
+    select count(*) as users from {{ ref('stg_platform__users') }}
+),
+
+final as (
+    select
+        all_target_weeks.target_week,
+        all_target_weeks.split,
+        case
+            when all_target_weeks.split = 'serve' then 1.0
+            else least(1.0, {{ var('max_training_users') }} / greatest(user_count.users, 1))
+        end as user_sample_rate
+    from all_target_weeks
+    cross join user_count
 )
 
-select * from all_target_weeks
+select * from final

@@ -29,10 +29,6 @@ target_weeks as (
     select * from {{ ref('int_target_weeks') }}
 ),
 
-pair_history as (
-    select * from {{ ref('int_user_trainer_features_as_of') }}
-),
-
 weekly as (
     select * from {{ ref('int_user_trainer_weeks_aggregated') }}
 ),
@@ -51,25 +47,76 @@ catalogue_at_target as (
     group by workouts.trainer_id, target_weeks.target_week
 ),
 
+trainer_weeks as (
+    select
+        trainer_id,
+        event_week,
+        {{ count_sum('impressions') }} as impressions,
+        {{ count_sum('clicks') }} as clicks,
+        {{ count_sum('video_views') }} as video_views,
+        {{ count_sum('likes') }} as likes
+    from weekly
+    group by trainer_id, event_week
+),
+
+weighted_trainer_weeks as (
+    select
+        trainer_weeks.*,
+        target_weeks.target_week,
+        {{ decay_weight('trainer_weeks.event_week', 'target_weeks.target_week') }} as recency_weight
+    from trainer_weeks
+    inner join target_weeks
+        on trainer_weeks.event_week < target_weeks.target_week
+),
+
 engagement as (
+    -- from the full weekly table, not the (sampled) pair history: trainer popularity must mean
+    -- the same in training weeks as in the serve week
     select
         trainer_id,
         target_week,
-        {{ stable_sum('pair_impressions_decayed') }} as trainer_impressions_decayed,
-        {{ stable_sum('pair_clicks_decayed') }} as trainer_clicks_decayed,
-        {{ stable_sum('pair_video_views_decayed') }} as trainer_video_views_decayed,
-        {{ stable_sum('pair_likes_decayed') }} as trainer_likes_decayed,
-        sum(case when pair_engaged_weeks > 0 then 1 else 0 end) as trainer_users_engaged,
-        max(max_source_week) as max_source_week
-    from pair_history
+        {{ stable_sum('impressions * recency_weight') }} as trainer_impressions_decayed,
+        {{ stable_sum('clicks * recency_weight') }} as trainer_clicks_decayed,
+        {{ stable_sum('video_views * recency_weight') }} as trainer_video_views_decayed,
+        {{ stable_sum('likes * recency_weight') }} as trainer_likes_decayed,
+        max(event_week) as max_source_week
+    from weighted_trainer_weeks
     group by trainer_id, target_week
+),
+
+new_engagers as (
+    select
+        trainer_id,
+        first_engaged_week,
+        count(*) as users
+    from (
+        select
+            user_id,
+            trainer_id,
+            min(event_week) as first_engaged_week
+        from weekly
+        where is_engaged
+        group by user_id, trainer_id
+    ) as first_engagements
+    group by trainer_id, first_engaged_week
+),
+
+users_engaged as (
+    select
+        new_engagers.trainer_id,
+        target_weeks.target_week,
+        {{ count_sum('new_engagers.users') }} as trainer_users_engaged
+    from new_engagers
+    inner join target_weeks
+        on new_engagers.first_engaged_week < target_weeks.target_week
+    group by new_engagers.trainer_id, target_weeks.target_week
 ),
 
 last_week as (
     select
         weekly.trainer_id,
         target_weeks.target_week,
-        sum(weekly.clicks + weekly.video_views + weekly.likes) as trainer_last_week_engagement
+        {{ count_sum('weekly.clicks + weekly.video_views + weekly.likes') }} as trainer_last_week_engagement
     from weekly
     inner join target_weeks
         on weekly.event_week = {{ add_weeks('target_weeks.target_week', -1) }}
@@ -81,7 +128,7 @@ session_quality as (
         workouts.trainer_id,
         target_weeks.target_week,
         count(*) as trainer_sessions,
-        sum(case when sessions.is_completed then 1 else 0 end) as trainer_sessions_completed,
+        {{ count_sum('case when sessions.is_completed then 1 else 0 end') }} as trainer_sessions_completed,
         max(sessions.started_week) as max_source_week
     from sessions
     inner join workouts
@@ -96,7 +143,7 @@ feedback_quality as (
         workouts.trainer_id,
         target_weeks.target_week,
         count(*) as trainer_feedbacks,
-        sum(case when feedback.is_liked then 1 else 0 end) as trainer_feedback_likes,
+        {{ count_sum('case when feedback.is_liked then 1 else 0 end') }} as trainer_feedback_likes,
         max(feedback.feedback_week) as max_source_week
     from feedback
     inner join workouts
@@ -120,7 +167,7 @@ joined as (
         coalesce(engagement.trainer_clicks_decayed, 0) as trainer_clicks_decayed,
         coalesce(engagement.trainer_video_views_decayed, 0) as trainer_video_views_decayed,
         coalesce(engagement.trainer_likes_decayed, 0) as trainer_likes_decayed,
-        coalesce(engagement.trainer_users_engaged, 0) as trainer_users_engaged,
+        coalesce(users_engaged.trainer_users_engaged, 0) as trainer_users_engaged,
         coalesce(last_week.trainer_last_week_engagement, 0) as trainer_last_week_engagement,
         coalesce(session_quality.trainer_sessions, 0) as trainer_sessions,
         {{ beta_smoothed('session_quality.trainer_sessions_completed', 'session_quality.trainer_sessions') }}
@@ -139,6 +186,10 @@ joined as (
         on
             catalogue_at_target.trainer_id = engagement.trainer_id
             and catalogue_at_target.target_week = engagement.target_week
+    left join users_engaged
+        on
+            catalogue_at_target.trainer_id = users_engaged.trainer_id
+            and catalogue_at_target.target_week = users_engaged.target_week
     left join last_week
         on
             catalogue_at_target.trainer_id = last_week.trainer_id

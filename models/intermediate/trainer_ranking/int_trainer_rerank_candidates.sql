@@ -62,13 +62,18 @@ popularity as (
 
 outcomes as (
     select
-        user_id,
-        trainer_id,
-        event_week,
-        is_engaged,
-        likes > 0 or coalesce(mean_watch_fraction, 0) >= {{ var('long_watch_fraction') }} as is_explicit_positive,
-        impressions > 0 as is_impressed
+        target_weeks.split,
+        weekly.user_id,
+        weekly.trainer_id,
+        weekly.event_week,
+        weekly.is_engaged,
+        weekly.likes > 0 or coalesce(weekly.mean_watch_fraction, 0) >= {{ var('long_watch_fraction') }}
+            as is_explicit_positive,
+        weekly.impressions > 0 as is_impressed
     from weekly
+    inner join target_weeks
+        on weekly.event_week = target_weeks.target_week
+    where target_weeks.split = 'validation'
 ),
 
 final as (
@@ -94,7 +99,7 @@ final as (
         on blended.trainer_id = popularity.trainer_id and blended.target_week = popularity.target_week
     left join outcomes
         on
-            blended.split = 'validation'
+            blended.split = outcomes.split
             and blended.user_id = outcomes.user_id
             and blended.trainer_id = outcomes.trainer_id
             and blended.target_week = outcomes.event_week

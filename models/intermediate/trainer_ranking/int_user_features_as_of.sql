@@ -30,7 +30,9 @@ users_known_at_target as (
     cross join target_weeks
     inner join fitness_levels
         on users.fitness_level = fitness_levels.fitness_level
-    where users.signup_week <= target_weeks.target_week
+    where
+        users.signup_week <= target_weeks.target_week
+        and {{ in_training_sample('users.user_id', 'target_weeks') }}
 ),
 
 activity as (
@@ -40,7 +42,7 @@ activity as (
         {{ stable_sum('pair_impressions_decayed') }} as user_impressions_decayed,
         {{ stable_sum('pair_clicks_decayed') }} as user_clicks_decayed,
         {{ stable_sum('pair_video_views_decayed') }} as user_video_views_decayed,
-        sum(case when pair_engaged_weeks > 0 then 1 else 0 end) as user_trainers_engaged,
+        {{ count_sum('case when pair_engaged_weeks > 0 then 1 else 0 end') }} as user_trainers_engaged,
         {{ safe_divide('sum(pair_clicks)', 'sum(pair_impressions)') }} as user_ctr,
         max(max_source_week) as max_source_week
     from pair_history

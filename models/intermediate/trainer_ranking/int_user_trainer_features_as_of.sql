@@ -1,5 +1,6 @@
 {#- As-of (user, trainer) history for every target week T, read only from weeks <= T-1.
-    Recency weight of a week w: decay^(T-1-w), so last week counts fully. -#}
+    Recency weight of a week w: decay^(T-1-w), so last week counts fully. Training and
+    validation weeks keep the seeded user sample of `int_target_weeks`. -#}
 
 with
 
@@ -29,22 +30,23 @@ history_before_target as (
     from target_weeks
     inner join weekly
         on target_weeks.target_week > weekly.event_week
+    where {{ in_training_sample('weekly.user_id', 'target_weeks') }}
 ),
 
 summed as (
     select
         user_id,
         trainer_id,
-        sum(impressions) as pair_impressions,
-        sum(clicks) as pair_clicks,
-        sum(video_views) as pair_video_views,
-        sum(likes) as pair_likes,
+        {{ count_sum('impressions') }} as pair_impressions,
+        {{ count_sum('clicks') }} as pair_clicks,
+        {{ count_sum('video_views') }} as pair_video_views,
+        {{ count_sum('likes') }} as pair_likes,
         {{ stable_sum('impressions * recency_weight') }} as pair_impressions_decayed,
         {{ stable_sum('clicks * recency_weight') }} as pair_clicks_decayed,
         {{ stable_sum('video_views * recency_weight') }} as pair_video_views_decayed,
         {{ stable_sum('likes * recency_weight') }} as pair_likes_decayed,
         {{ stable_sum('watch_fraction_sum') }} as pair_watch_fraction_sum,
-        sum(case when is_engaged then 1 else 0 end) as pair_engaged_weeks,
+        {{ count_sum('case when is_engaged then 1 else 0 end') }} as pair_engaged_weeks,
         min(case when is_engaged then weeks_back end) as pair_weeks_since_engaged,
         max(event_week) as max_source_week,
         target_week

@@ -20,10 +20,10 @@ events_rolled_up_to_weeks as (
         user_id,
         trainer_id,
         event_week,
-        sum(case when event_type = 'impression' then 1 else 0 end) as impressions,
-        sum(case when event_type = 'click' then 1 else 0 end) as clicks,
-        sum(case when event_type = 'video_view' then 1 else 0 end) as video_views,
-        sum(case when event_type = 'like' then 1 else 0 end) as likes,
+        {{ count_sum("case when event_type = 'impression' then 1 else 0 end") }} as impressions,
+        {{ count_sum("case when event_type = 'click' then 1 else 0 end") }} as clicks,
+        {{ count_sum("case when event_type = 'video_view' then 1 else 0 end") }} as video_views,
+        {{ count_sum("case when event_type = 'like' then 1 else 0 end") }} as likes,
         coalesce(
             {{ stable_sum("case when event_type = 'video_view' then watch_fraction end") }}, 0
         ) as watch_fraction_sum

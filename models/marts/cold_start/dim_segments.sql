@@ -26,8 +26,8 @@ members as (
 evidence as (
     select
         pool_key as segment_key,
-        sum(case when has_evidence then 1 else 0 end) as evidenced_workouts,
-        sum(views) as sessions
+        {{ count_sum('case when has_evidence then 1 else 0 end') }} as evidenced_workouts,
+        {{ count_sum('views') }} as sessions
     from scored
     where pool_level = 'segment'
     group by pool_key

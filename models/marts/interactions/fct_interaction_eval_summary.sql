@@ -10,40 +10,13 @@ per_user as (
     select * from {{ ref('fct_interaction_eval_per_user') }}
 ),
 
-first_stage as (
-    select
-        fold,
-        model,
-        model_id,
-        user_id,
-        item_id,
-        rank,
-        fit_seconds
-    from {{ ref('ml_interaction_candidates') }}
-    where rank <= {{ var('interactions_k') }}
-),
-
-second_stage as (
-    select
-        fold,
-        model,
-        model_id,
-        user_id,
-        item_id,
-        rank,
-        fit_seconds
-    from {{ ref('ml_interaction_two_stage') }}
+lists as (
+    select * from {{ ref('int_interaction_lists_unioned') }}
     where rank <= {{ var('interactions_k') }}
 ),
 
 items as (
     select * from {{ ref('int_interaction_items_scored') }}
-),
-
-lists as (
-    select * from first_stage
-    union all
-    select * from second_stage
 ),
 
 catalogue as (

@@ -11,36 +11,13 @@ summary as (
     where fold = 'validation'
 ),
 
-first_stage as (
-    select
-        model_id,
-        user_id,
-        item_id,
-        score,
-        rank
-    from {{ ref('ml_interaction_candidates') }}
-    where fold = 'serve' and rank <= {{ var('interactions_k') }}
-),
-
-second_stage as (
-    select
-        model_id,
-        user_id,
-        item_id,
-        score,
-        rank
-    from {{ ref('ml_interaction_two_stage') }}
+lists as (
+    select * from {{ ref('int_interaction_lists_unioned') }}
     where fold = 'serve' and rank <= {{ var('interactions_k') }}
 ),
 
 items as (
     select * from {{ ref('stg_interactions__items') }}
-),
-
-lists as (
-    select * from first_stage
-    union all
-    select * from second_stage
 ),
 
 best_per_family as (

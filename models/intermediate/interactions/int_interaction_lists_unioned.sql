@@ -1,0 +1,38 @@
+{#- Every model's ranked lists in one place, for every fold: the first stage's candidates
+    (baselines, item kNN, EASE) and the two-stage re-ranker's. Evaluation and serving read this. -#}
+
+with
+
+first_stage as (
+    select * from {{ ref('ml_interaction_candidates') }}
+),
+
+second_stage as (
+    select * from {{ ref('ml_interaction_two_stage') }}
+),
+
+final as (
+    select
+        fold,
+        model,
+        model_id,
+        user_id,
+        item_id,
+        score,
+        rank,
+        fit_seconds
+    from first_stage
+    union all
+    select
+        fold,
+        model,
+        model_id,
+        user_id,
+        item_id,
+        score,
+        rank,
+        fit_seconds
+    from second_stage
+)
+
+select * from final
