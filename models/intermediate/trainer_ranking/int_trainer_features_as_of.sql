@@ -79,6 +79,9 @@ engagement as (
         {{ stable_sum('clicks * recency_weight') }} as trainer_clicks_decayed,
         {{ stable_sum('video_views * recency_weight') }} as trainer_video_views_decayed,
         {{ stable_sum('likes * recency_weight') }} as trainer_likes_decayed,
+        {{ count_sum('impressions') }} as trainer_impressions,
+        {{ count_sum('clicks') }} as trainer_clicks,
+        {{ count_sum('video_views') }} as trainer_video_views,
         max(event_week) as max_source_week
     from weighted_trainer_weeks
     group by trainer_id, target_week
@@ -129,6 +132,14 @@ session_quality as (
         target_weeks.target_week,
         count(*) as trainer_sessions,
         {{ count_sum('case when sessions.is_completed then 1 else 0 end') }} as trainer_sessions_completed,
+        {{ count_sum(
+            "case when sessions.started_at >= cast(" ~ add_days('target_weeks.target_week', -30)
+            ~ " as timestamp) then 1 else 0 end"
+        ) }} as trainer_sessions_30d,
+        {{ count_sum(
+            "case when sessions.started_at >= cast(" ~ add_days('target_weeks.target_week', -90)
+            ~ " as timestamp) then 1 else 0 end"
+        ) }} as trainer_sessions_90d,
         max(sessions.started_week) as max_source_week
     from sessions
     inner join workouts
@@ -169,7 +180,12 @@ joined as (
         coalesce(engagement.trainer_likes_decayed, 0) as trainer_likes_decayed,
         coalesce(users_engaged.trainer_users_engaged, 0) as trainer_users_engaged,
         coalesce(last_week.trainer_last_week_engagement, 0) as trainer_last_week_engagement,
+        coalesce(engagement.trainer_impressions, 0) as trainer_impressions,
+        coalesce(engagement.trainer_clicks, 0) as trainer_clicks,
+        coalesce(engagement.trainer_video_views, 0) as trainer_video_views,
         coalesce(session_quality.trainer_sessions, 0) as trainer_sessions,
+        coalesce(session_quality.trainer_sessions_30d, 0) as trainer_sessions_30d,
+        coalesce(session_quality.trainer_sessions_90d, 0) as trainer_sessions_90d,
         {{ beta_smoothed('session_quality.trainer_sessions_completed', 'session_quality.trainer_sessions') }}
             as trainer_completion_rate_smoothed,
         {{ beta_smoothed('feedback_quality.trainer_feedback_likes', 'feedback_quality.trainer_feedbacks') }}
@@ -222,7 +238,12 @@ final as (
         trainer_users_engaged,
         trainer_last_week_engagement,
         {{ safe_divide('trainer_clicks_decayed', 'trainer_impressions_decayed') }} as trainer_ctr_decayed,
+        trainer_impressions,
+        trainer_clicks,
+        trainer_video_views,
         trainer_sessions,
+        trainer_sessions_30d,
+        trainer_sessions_90d,
         trainer_completion_rate_smoothed,
         trainer_like_rate_smoothed,
         row_number() over (

@@ -16,64 +16,13 @@ features as (
     select * from {{ ref('int_trainer_features_as_of') }}
 ),
 
-target_weeks as (
-    select * from {{ ref('int_target_weeks') }}
-),
-
-weekly as (
-    select * from {{ ref('int_user_trainer_weeks_aggregated') }}
-),
-
-sessions as (
-    select * from {{ ref('stg_platform__sessions') }}
-),
-
-workouts as (
-    select * from {{ ref('stg_platform__workouts') }}
-),
-
-funnel as (
-    select
-        weekly.trainer_id,
-        target_weeks.target_week,
-        sum(weekly.impressions) as impressions,
-        sum(weekly.clicks) as clicks,
-        sum(weekly.video_views) as video_views
-    from weekly
-    inner join target_weeks
-        on weekly.event_week < target_weeks.target_week
-    group by weekly.trainer_id, target_weeks.target_week
-),
-
 platform_rates as (
     select
         target_week,
-        {{ safe_divide('sum(clicks)', 'sum(impressions)') }} as platform_ctr,
-        {{ safe_divide('sum(video_views)', 'sum(clicks)') }} as platform_view_rate
-    from funnel
+        {{ safe_divide('sum(trainer_clicks)', 'sum(trainer_impressions)') }} as platform_ctr,
+        {{ safe_divide('sum(trainer_video_views)', 'sum(trainer_clicks)') }} as platform_view_rate
+    from features
     group by target_week
-),
-
-activity as (
-    select
-        workouts.trainer_id,
-        target_weeks.target_week,
-        sum(
-            case
-                when sessions.started_at >= cast({{ add_days('target_weeks.target_week', -30) }} as timestamp)
-                    then 1
-                else 0
-            end
-        ) as sessions_30d,
-        count(*) as sessions_90d
-    from sessions
-    inner join workouts
-        on sessions.workout_id = workouts.workout_id
-    inner join target_weeks
-        on
-            sessions.started_at < cast(target_weeks.target_week as timestamp)
-            and sessions.started_at >= cast({{ add_days('target_weeks.target_week', -90) }} as timestamp)
-    group by workouts.trainer_id, target_weeks.target_week
 ),
 
 inputs as (
@@ -85,19 +34,15 @@ inputs as (
         features.trainer_sessions,
         features.trainer_completion_rate_smoothed,
         features.trainer_like_rate_smoothed,
-        cast(coalesce(activity.sessions_30d, 0) as bigint) as sessions_30d,
-        cast(coalesce(activity.sessions_90d, 0) as bigint) as sessions_90d,
-        (coalesce(funnel.clicks, 0) + {{ var('rule_prior_strength') }} * platform_rates.platform_ctr)
-        / (coalesce(funnel.impressions, 0) + {{ var('rule_prior_strength') }}) as ctr_smoothed,
-        (coalesce(funnel.video_views, 0) + {{ var('rule_prior_strength') }} * platform_rates.platform_view_rate)
-        / (coalesce(funnel.clicks, 0) + {{ var('rule_prior_strength') }}) as view_rate_smoothed
+        features.trainer_sessions_30d as sessions_30d,
+        features.trainer_sessions_90d as sessions_90d,
+        (features.trainer_clicks + {{ var('rule_prior_strength') }} * platform_rates.platform_ctr)
+        / (features.trainer_impressions + {{ var('rule_prior_strength') }}) as ctr_smoothed,
+        (features.trainer_video_views + {{ var('rule_prior_strength') }} * platform_rates.platform_view_rate)
+        / (features.trainer_clicks + {{ var('rule_prior_strength') }}) as view_rate_smoothed
     from features
     inner join platform_rates
         on features.target_week = platform_rates.target_week
-    left join funnel
-        on features.trainer_id = funnel.trainer_id and features.target_week = funnel.target_week
-    left join activity
-        on features.trainer_id = activity.trainer_id and features.target_week = activity.target_week
 ),
 
 week_maxima as (
