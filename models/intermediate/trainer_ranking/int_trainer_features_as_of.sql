@@ -38,7 +38,8 @@ catalogue_at_target as (
         workouts.trainer_id,
         target_weeks.target_week,
         count(*) as trainer_workouts,
-        round(avg(fitness_levels.level_rank), 9) as trainer_mean_level_rank
+        round(avg(fitness_levels.level_rank), 9) as trainer_mean_level_rank,
+        max(workouts.published_at) as trainer_newest_workout_at
     from workouts
     inner join fitness_levels
         on workouts.fitness_level = fitness_levels.fitness_level
@@ -82,6 +83,7 @@ engagement as (
         {{ count_sum('impressions') }} as trainer_impressions,
         {{ count_sum('clicks') }} as trainer_clicks,
         {{ count_sum('video_views') }} as trainer_video_views,
+        {{ count_sum('likes') }} as trainer_likes,
         max(event_week) as max_source_week
     from weighted_trainer_weeks
     group by trainer_id, target_week
@@ -183,6 +185,8 @@ joined as (
         coalesce(engagement.trainer_impressions, 0) as trainer_impressions,
         coalesce(engagement.trainer_clicks, 0) as trainer_clicks,
         coalesce(engagement.trainer_video_views, 0) as trainer_video_views,
+        coalesce(engagement.trainer_likes, 0) as trainer_likes,
+        catalogue_at_target.trainer_newest_workout_at,
         coalesce(session_quality.trainer_sessions, 0) as trainer_sessions,
         coalesce(session_quality.trainer_sessions_30d, 0) as trainer_sessions_30d,
         coalesce(session_quality.trainer_sessions_90d, 0) as trainer_sessions_90d,
@@ -241,6 +245,8 @@ final as (
         trainer_impressions,
         trainer_clicks,
         trainer_video_views,
+        trainer_likes,
+        trainer_newest_workout_at,
         trainer_sessions,
         trainer_sessions_30d,
         trainer_sessions_90d,

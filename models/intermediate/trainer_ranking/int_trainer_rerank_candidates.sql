@@ -21,8 +21,8 @@ weekly as (
     select * from {{ ref('int_user_trainer_weeks_aggregated') }}
 ),
 
-workouts as (
-    select * from {{ ref('stg_platform__workouts') }}
+trainer_features as (
+    select * from {{ ref('int_trainer_features_as_of') }}
 ),
 
 target_weeks as (
@@ -30,34 +30,16 @@ target_weeks as (
     where split in ('validation', 'serve')
 ),
 
-newest_workout as (
-    select
-        workouts.trainer_id,
-        target_weeks.target_week,
-        max(workouts.published_at) as newest_published_at
-    from workouts
-    inner join target_weeks
-        on workouts.published_at < cast(target_weeks.target_week as timestamp)
-    group by workouts.trainer_id, target_weeks.target_week
-),
-
-trainer_reach as (
-    select
-        weekly.trainer_id,
-        target_weeks.target_week,
-        ln(sum(weekly.video_views) + 3 * sum(weekly.clicks + weekly.likes) + 1) as log_reach
-    from weekly
-    inner join target_weeks
-        on weekly.event_week < target_weeks.target_week
-    group by weekly.trainer_id, target_weeks.target_week
-),
-
 popularity as (
     select
         trainer_id,
         target_week,
-        {{ safe_divide('log_reach', 'max(log_reach) over (partition by target_week)') }} as popularity
-    from trainer_reach
+        trainer_newest_workout_at,
+        {{ safe_divide(
+            'ln(trainer_video_views + 3 * (trainer_clicks + trainer_likes) + 1)',
+            'max(ln(trainer_video_views + 3 * (trainer_clicks + trainer_likes) + 1)) over (partition by target_week)'
+        ) }} as popularity
+    from trainer_features
 ),
 
 outcomes as (
@@ -84,17 +66,15 @@ final as (
         blended.mode_used,
         blended.base_rank,
         blended.final_score as model_score,
-        round(exp(-{{ days_between('newest_workout.newest_published_at', 'blended.target_week') }} / 30.0), 12)
+        round(exp(-{{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }} / 30.0), 12)
             as recency,
-        {{ days_between('newest_workout.newest_published_at', 'blended.target_week') }} as newest_workout_age_days,
+        {{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }} as newest_workout_age_days,
         round(coalesce(popularity.popularity, 0), 12) as popularity,
         case when coalesce(outcomes.is_engaged, false) then 1 else 0 end as label,
         coalesce(outcomes.is_explicit_positive, false) as is_explicit_positive,
         coalesce(outcomes.is_impressed, false) as is_impressed,
         blended.target_week
     from blended
-    left join newest_workout
-        on blended.trainer_id = newest_workout.trainer_id and blended.target_week = newest_workout.target_week
     left join popularity
         on blended.trainer_id = popularity.trainer_id and blended.target_week = popularity.target_week
     left join outcomes
