@@ -13,6 +13,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 
+.PHONY: setup-spark build-spark test-spark lock-spark
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -106,5 +107,39 @@ lock:
 	  echo "# Regenerate: make lock"; \
 	  /tmp/recwarehouse-lock/bin/pip freeze --exclude-editable ) > requirements.lock
 
+## ---- Apache Spark (issue 8): its own environment, so the DuckDB setup stays light ----
+SPARK_VENV := .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+SPARK_STAMP := $(SPARK_VENV)/.installed
+SPARK_ENV := SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) RECWAREHOUSE_SPARK_DIR=$(CURDIR)/spark-warehouse DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
+SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2}
+
+## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
+setup-spark: $(SPARK_STAMP)
+$(SPARK_STAMP): requirements-spark.lock
+	@command -v java >/dev/null || { echo "Spark needs Java 17+: run 'sudo apt-get install openjdk-17-jre-headless' (Debian/Ubuntu)"; exit 1; }
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/pip install --quiet --upgrade pip
+	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+## build-spark: the SQL layer on local Spark from the demo data (Python stages are disabled there)
+build-spark: setup-spark demo-data
+	$(SPARK_ENV) $(SPARK_BIN)/dbt build --target spark
+
+## test-spark: the SQL layer on local Spark from the test data, then the key tables compared with
+## the DuckDB test warehouse row for row (needs `make warehouse-build` first; `make test` runs both)
+test-spark: setup-spark test-data
+	rm -rf spark-warehouse
+	$(SPARK_ENV) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)'
+	$(SPARK_ENV) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
+
+## lock-spark: re-resolve the Spark environment and rewrite requirements-spark.lock
+lock-spark:
+	rm -rf /tmp/recwarehouse-lock-spark && $(PYTHON) -m venv /tmp/recwarehouse-lock-spark
+	/tmp/recwarehouse-lock-spark/bin/pip install --quiet dbt-core==1.11.16 'dbt-spark[session]==1.11.0' pyspark==4.0.1 duckdb==1.5.6 pandas pyarrow pytest
+	( sed -n '1,4p' requirements-spark.lock; /tmp/recwarehouse-lock-spark/bin/pip freeze ) > requirements-spark.lock.new
+	mv requirements-spark.lock.new requirements-spark.lock
+
 clean:
-	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb $(VENV)
+	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb $(VENV) $(SPARK_VENV) spark-warehouse

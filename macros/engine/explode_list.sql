@@ -1,4 +1,5 @@
-{#- One output row per element of a list column, in a select list. -#}
+{#- One output row per element of a list column, in a select list. Use it alone in its select
+    item (normalise in the next CTE): Spark does not allow a generator nested in an expression. -#}
 {% macro explode_list(expr) -%}
     {{ return(adapter.dispatch('explode_list', 'recwarehouse')(expr)) }}
 {%- endmacro %}

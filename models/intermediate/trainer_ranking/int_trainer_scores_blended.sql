@@ -1,11 +1,22 @@
-{% set mode = resolve_recommendation_mode(ref('ml_ranker_registry')) %}
+{%- if python_stages_enabled() -%}
+    {%- set mode = resolve_recommendation_mode(ref('ml_ranker_registry')) -%}
+{%- else -%}
+    {%- set mode = 'rule_based' -%}
+    {%- if execute and var('recommendation_mode') != 'rule_based' -%}
+        {{ log("recommendation_mode=" ~ var('recommendation_mode') ~ ": target " ~ target.name
+            ~ " runs no Python models (no trained ranker); serving rule_based", info=true) }}
+    {%- endif -%}
+{%- endif %}
 
 {#- The base stage's score of every validation- and serve-week candidate under the mode in use
     (see `resolve_recommendation_mode`): `rule_based` = the rule score, `model` = the model score,
     `ensemble` = ensemble_rule_weight * rule + (1 - ensemble_rule_weight) * model. Both scores are
-    put on one scale first: min-max within the user's candidates (0.5 when all are equal). -#}
+    put on one scale first: min-max within the user's candidates (0.5 when all are equal). On a
+    target without Python models (Spark) there are no model scores and the mode is rule_based. -#}
 
--- depends_on: {{ ref('ml_ranker_registry') }}
+{% if python_stages_enabled() -%}
+    -- depends_on: {{ ref('ml_ranker_registry') }}
+{%- endif %}
 
 with
 
@@ -15,7 +26,17 @@ examples as (
 ),
 
 model_scores as (
-    select * from {{ ref('ml_trainer_serving_scores') }}
+    {% if python_stages_enabled() -%}
+        select * from {{ ref('ml_trainer_serving_scores') }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as split,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as trainer_id,
+            cast(null as {{ dbt.type_string() }}) as model_id,
+            cast(null as double) as score
+        where false
+    {%- endif %}
 ),
 
 rule_scores as (

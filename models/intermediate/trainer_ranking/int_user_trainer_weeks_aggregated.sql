@@ -1,9 +1,11 @@
 {#- Incremental by week: a run re-reads only the newest stored week onwards (that week may have
-    been partial) and replaces those weeks. Late data for older weeks needs --full-refresh. -#}
+    been partial) and replaces those weeks. Late data for older weeks needs --full-refresh. On
+    Spark the table is partitioned by week and the same weeks are replaced by insert_overwrite. -#}
 {{ config(
     materialized='incremental',
     unique_key=['user_id', 'trainer_id', 'event_week'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+    partition_by=['event_week'] if target.type == 'spark' else none,
 ) }}
 
 with

@@ -1,4 +1,5 @@
-{{ config(post_hook="{{ create_cold_start_lookup() }}") }}
+{#- Off on the `spark` target: it reads the MMR lists of a Python model (python_stages_enabled). -#}
+{{ config(post_hook="{{ create_cold_start_lookup() }}", enabled=python_stages_enabled()) }}
 
 {#- The cold-start list each known user gets from their profile alone: the lists of all their
     segments (one per preferred type) merged round-robin into one list of `segment_list_size`:

@@ -1,3 +1,6 @@
+{#- Off on the `spark` target: the registry is written by the Python rankers (python_stages_enabled). -#}
+{{ config(enabled=python_stages_enabled()) }}
+
 with
 
 registry as (

@@ -1,4 +1,9 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['serve_week', 'mode_used']) }}
+{{ config(
+    materialized='incremental',
+    unique_key=['serve_week', 'mode_used'],
+    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
+    partition_by=['serve_week', 'mode_used'] if target.type == 'spark' else none,
+) }}
 
 {#- Every list ever served, appended run by run: each `dbt build` adds the serve week's lists
     (replacing an earlier run's lists for the same week and mode), so serving weeks in turn - or

@@ -33,12 +33,19 @@ checked as (
             on flags.genre_index = genres.genre_index
     )
 {%- else -%}
+    categories_exploded as (
+        select
+            item_id,
+            {{ explode_list(split_terms('categories')) }} as raw_category
+        from checked
+        where categories is not null
+    ),
+
     categories as (
         select distinct
             cast(item_id as {{ dbt.type_string() }}) as item_id,
-            {{ normalise_term(explode_list(split_terms('categories'))) }} as category
-        from checked
-        where categories is not null
+            {{ normalise_term('raw_category') }} as category
+        from categories_exploded
     )
 {%- endif %}
 

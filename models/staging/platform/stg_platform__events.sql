@@ -7,9 +7,9 @@ checked as (
 valid as (
     select
         cast(event_id as bigint) as event_id,
-        cast(user_id as varchar) as user_id,
-        cast(trainer_id as varchar) as trainer_id,
-        cast(workout_id as varchar) as workout_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(trainer_id as {{ dbt.type_string() }}) as trainer_id,
+        cast(workout_id as {{ dbt.type_string() }}) as workout_id,
         event_type,
         cast(watch_fraction as double) as watch_fraction,
         cast(event_at as timestamp) as event_at,

@@ -8,11 +8,18 @@ synonyms as (
     select * from {{ ref('speciality_synonyms') }}
 ),
 
+terms_exploded as (
+    select
+        trainer_id,
+        {{ explode_list(split_terms('specialities_raw')) }} as raw_term
+    from trainers
+),
+
 terms as (
     select
         trainer_id,
-        {{ normalise_term(explode_list(split_terms('specialities_raw'))) }} as term
-    from trainers
+        {{ normalise_term('raw_term') }} as term
+    from terms_exploded
 ),
 
 mapped as (

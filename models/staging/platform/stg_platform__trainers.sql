@@ -6,7 +6,7 @@ checked as (
 
 valid as (
     select
-        cast(trainer_id as varchar) as trainer_id,
+        cast(trainer_id as {{ dbt.type_string() }}) as trainer_id,
         name as trainer_name,
         specialities as specialities_raw,
         cast(years_experience as integer) as years_experience,

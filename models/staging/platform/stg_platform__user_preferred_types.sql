@@ -6,10 +6,17 @@ checked as (
 ),
 
 exploded as (
-    select distinct
-        cast(user_id as varchar) as user_id,
-        {{ normalise_term(explode_list('preferred_types')) }} as preferred_type
+    select
+        user_id,
+        {{ explode_list('preferred_types') }} as raw_type
     from checked
+),
+
+normalised as (
+    select distinct
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        {{ normalise_term('raw_type') }} as preferred_type
+    from exploded
 )
 
-select * from exploded
+select * from normalised

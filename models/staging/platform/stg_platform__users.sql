@@ -6,7 +6,7 @@ checked as (
 
 valid as (
     select
-        cast(user_id as varchar) as user_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
         age_group,
         fitness_level,
         goal,

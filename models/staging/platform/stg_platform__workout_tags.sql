@@ -6,11 +6,18 @@ checked as (
 ),
 
 exploded as (
-    select distinct
-        cast(workout_id as varchar) as workout_id,
-        {{ normalise_term(explode_list('tags')) }} as tag
+    select
+        workout_id,
+        {{ explode_list('tags') }} as raw_tag
     from checked
+),
+
+normalised as (
+    select distinct
+        cast(workout_id as {{ dbt.type_string() }}) as workout_id,
+        {{ normalise_term('raw_tag') }} as tag
+    from exploded
 )
 
-select * from exploded
+select * from normalised
 where tag <> ''

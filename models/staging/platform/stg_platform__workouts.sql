@@ -6,8 +6,8 @@ checked as (
 
 valid as (
     select
-        cast(workout_id as varchar) as workout_id,
-        cast(trainer_id as varchar) as trainer_id,
+        cast(workout_id as {{ dbt.type_string() }}) as workout_id,
+        cast(trainer_id as {{ dbt.type_string() }}) as trainer_id,
         title,
         {{ normalise_term('workout_type') }} as workout_type,
         fitness_level,

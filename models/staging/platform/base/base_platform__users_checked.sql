@@ -25,7 +25,7 @@ workout_types as (
 numbered as (
     select
         *,
-        row_number() over () as row_key,
+        {{ row_key() }} as row_key,
         row_number() over (
             partition by user_id
             order by signup_at, age_group, fitness_level, goal
@@ -33,11 +33,18 @@ numbered as (
     from source
 ),
 
+preferred_types_unnested as (
+    select
+        row_key,
+        {{ explode_list('preferred_types') }} as raw_type
+    from numbered
+),
+
 preferred_types_exploded as (
     select
         row_key,
-        {{ normalise_term(explode_list('preferred_types')) }} as preferred_type
-    from numbered
+        {{ normalise_term('raw_type') }} as preferred_type
+    from preferred_types_unnested
 ),
 
 preferred_types_checked as (
