@@ -64,7 +64,7 @@ lint-sql: setup
 	$(BIN)/sqlfluff lint models tests
 
 unit: setup
-	$(BIN)/pytest -q -m "not warehouse"
+	$(BIN)/pytest -q -m "not warehouse and not spark"
 
 ## the warehouse on the small, deliberately corrupted test data
 warehouse-build: test-data
@@ -76,8 +76,8 @@ warehouse-test: warehouse-build
 	$(BIN)/pytest -q -m warehouse
 
 ## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,
-## sqlfluff, then the warehouse checks
-test: lint-python unit warehouse-build lint-sql warehouse-test
+## sqlfluff, the warehouse checks, then the SQL layer on local Spark compared with DuckDB (test-spark)
+test: lint-python unit warehouse-build lint-sql warehouse-test test-spark
 
 ## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
 movielens: setup
@@ -112,12 +112,19 @@ SPARK_VENV := .venv-spark
 SPARK_BIN := $(SPARK_VENV)/bin
 SPARK_STAMP := $(SPARK_VENV)/.installed
 SPARK_ENV := SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) RECWAREHOUSE_SPARK_DIR=$(CURDIR)/spark-warehouse DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
-SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2}
+SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
 setup-spark: $(SPARK_STAMP)
 $(SPARK_STAMP): requirements-spark.lock
-	@command -v java >/dev/null || { echo "Spark needs Java 17+: run 'sudo apt-get install openjdk-17-jre-headless' (Debian/Ubuntu)"; exit 1; }
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Java 17 (needed by Spark)"; \
+	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    echo "Spark needs Java 17+: run 'sudo apt-get install openjdk-17-jre-headless' (Debian/Ubuntu)"; exit 1; \
+	  fi; \
+	fi
 	$(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_BIN)/pip install --quiet --upgrade pip
 	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock

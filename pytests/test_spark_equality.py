@@ -62,6 +62,16 @@ KEY_TABLES = [
     "intermediate.int_trainer_quality_scored",
     "marts.dim_segments",
     "marts.fct_instructor_flags",
+    # bring-your-own interactions on MovieLens 100K (CSV sources): the SQL before the learners
+    "staging.stg_interactions__events",
+    "staging.stg_interactions__events_rejected",
+    "staging.stg_interactions__items",
+    "staging.stg_interactions__item_categories",
+    "intermediate.int_interactions_split",
+    "intermediate.int_interaction_folds_assembled",
+    "intermediate.int_interaction_items_scored",
+    "intermediate.int_interaction_users_profiled",
+    "intermediate.int_interaction_user_categories",
 ]
 
 
@@ -145,7 +155,7 @@ def test_spark_table_equals_duckdb(table, spark, warehouse):
     sparkframe = spark.table(table).toPandas()
     assert sorted(sparkframe.columns) == sorted(duck.columns), f"{table}: columns differ"
     assert len(sparkframe) == len(duck), f"{table}: {len(sparkframe)} rows on Spark, {len(duck)} on DuckDB"
-    assert len(duck) > 0, f"{table} is empty on both engines: the comparison proves nothing"
+    assert len(duck) > 0 or table.endswith("_rejected"), f"{table} is empty on both engines"
     problems = mismatches(canonical(duck), canonical(sparkframe))
     assert not problems, f"{table}: " + "; ".join(problems[:5])
 

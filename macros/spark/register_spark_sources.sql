@@ -10,7 +10,14 @@
     {%- endif -%}
     {%- set statements = [] -%}
     {%- set schemas = [] -%}
-    {%- for source in graph.sources.values() if source.config.enabled -%}
+    {#- only the sources an enabled model reads (adapters pick their files with conditional refs) -#}
+    {%- set used = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- for dependency in node.depends_on.nodes if dependency.startswith('source.') -%}
+            {%- do used.append(dependency) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for source in graph.sources.values() if source.unique_id in used -%}
         {%- set meta = dict(source.source_meta, **source.meta) -%}
         {%- if meta.get('spark_path') -%}
         {%- if source.schema not in schemas -%}

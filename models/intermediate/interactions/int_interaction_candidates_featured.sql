@@ -1,3 +1,6 @@
+{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+
 {#- The second stage's input: per (fold, user, item) in the union of the EASE and item-kNN top-N
     and the recency-popularity top-N, features from the first stage and from SQL (item popularity,
     Bayesian average, age, user activity, category affinity) and the label (the item is in the

@@ -1,3 +1,6 @@
+{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+
 {#- Every model's ranked lists in one place, for every fold: the first stage's candidates
     (baselines, item kNN, EASE) and the two-stage re-ranker's. Evaluation and serving read this. -#}
 

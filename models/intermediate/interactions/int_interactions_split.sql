@@ -34,7 +34,7 @@ sequenced as (
     ),
 
     inner_cut as (
-        select quantile_disc(event_at, 1 - {{ var('interactions_test_fraction') }}) as inner_cut_at
+        select {{ timestamp_quantile('event_at', '1 - ' ~ var('interactions_test_fraction')) }} as inner_cut_at
         from outer_split
         where split = 'train'
     ),

@@ -15,7 +15,7 @@
     target without Python models (Spark) there are no model scores and the mode is rule_based. -#}
 
 {% if python_stages_enabled() -%}
-    -- depends_on: {{ ref('ml_ranker_registry') }}
+-- depends_on: {{ ref('ml_ranker_registry') }}
 {%- endif %}
 
 with

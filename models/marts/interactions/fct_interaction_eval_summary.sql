@@ -1,3 +1,6 @@
+{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+
 {#- One row per (fold, model): mean per-user metrics over users with at least one target item,
     catalogue coverage (distinct items in anyone's top K / items in the fold's history) and
     novelty (mean self-information -log2(users of the item / users) of the recommended items).

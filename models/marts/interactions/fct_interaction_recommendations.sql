@@ -1,3 +1,6 @@
+{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+
 {#- What each user is served next: the top `interactions_k` unseen items from their whole history
     (the serve fold), by the model the `interactions_mode` var picks on the validation fold:
     `baseline` = the best baseline, `cf` = the best collaborative model (item kNN, EASE or the
