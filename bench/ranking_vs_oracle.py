@@ -61,14 +61,14 @@ def main() -> None:
     print(f"validation week {week}, K = {k}, users evaluated {oracle_all['users_evaluated']}")
     print(f"{'ranker':<32}{'NDCG@' + str(k):>10}{'P@' + str(k):>10}{'% of oracle':>14}")
     for r in table.itertuples():
-        print(f"{r.ranker:<32}{r.ndcg:>10.4f}{r.precision:>10.4f}{r[4]:>13.1f}%")
+        print(f"{r.ranker:<32}{r.ndcg:>10.4f}{r.precision:>10.4f}{r[4]:>13.2f}%")
     chosen = board[board.is_selected].iloc[0]
     pop = board[board.algorithm == "popularity"].iloc[0]
     share = chosen.ndcg_at_k / oracle_all["ndcg_at_k"]
     lift = chosen.ndcg_at_k / pop.ndcg_at_k
     print(
-        f"\nchosen {chosen.algorithm}: {100 * share:.1f}% of oracle NDCG@{k} (target >= 90%: "
-        f"{'met' if share >= 0.9 else f'missed by {100 * (0.9 - share):.1f} points'})"
+        f"\nchosen {chosen.algorithm}: {100 * share:.2f}% of oracle NDCG@{k} (target >= 90%: "
+        f"{'met' if share >= 0.9 else f'missed by {100 * (0.9 - share):.2f} points'})"
     )
     print(
         f"chosen / popularity NDCG@{k}: {lift:.3f}x (target >= 1.25x: "

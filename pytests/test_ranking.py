@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from recwarehouse.ranking import (
+    LightGBMLambdaRanker,
     candidate_rankers,
     cap_rows_by_user,
     feature_columns,
@@ -65,6 +66,16 @@ def test_learned_models_beat_random_and_registry_is_deterministic() -> None:
     model = load_model(serving.model_blob)
     scores = model.score(valid)
     assert scores.min() >= 0 and scores.max() <= 1
+
+
+def test_lambdarank_bag_scores_are_the_mean_of_its_seeded_members() -> None:
+    ex = toy_examples()
+    train, valid = ex[ex.split == "train"], ex[ex.split == "validation"]
+    bag = LightGBMLambdaRanker(seed=3, k=3, bags=3).fit(train)
+    singles = [LightGBMLambdaRanker(seed=3 + b, k=3, bags=1).fit(train).score(valid) for b in range(3)]
+    np.testing.assert_allclose(bag.score(valid), np.mean(singles, axis=0), rtol=1e-12)
+    assert not np.allclose(singles[0], singles[1])  # the seeds differ, so the bag is not one model thrice
+    assert bag.params["bags"] == 3
 
 
 @pytest.mark.parametrize("ranker", candidate_rankers(seed=1, k=3), ids=lambda r: r.name)
