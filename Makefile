@@ -111,7 +111,10 @@ lock:
 SPARK_VENV := .venv-spark
 SPARK_BIN := $(SPARK_VENV)/bin
 SPARK_STAMP := $(SPARK_VENV)/.installed
-SPARK_ENV := SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) RECWAREHOUSE_SPARK_DIR=$(CURDIR)/spark-warehouse DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
+# the demo build and the test build keep separate metastores, so neither clobbers the other
+SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
+SPARK_DEV_DIR := $(CURDIR)/spark-warehouse/dev
+SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
 SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
@@ -132,14 +135,14 @@ $(SPARK_STAMP): requirements-spark.lock
 
 ## build-spark: the SQL layer on local Spark from the demo data (Python stages are disabled there)
 build-spark: setup-spark demo-data
-	$(SPARK_ENV) $(SPARK_BIN)/dbt build --target spark
+	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_DEV_DIR) $(SPARK_BIN)/dbt build --target spark
 
 ## test-spark: the SQL layer on local Spark from the test data, then the key tables compared with
 ## the DuckDB test warehouse row for row (needs `make warehouse-build` first; `make test` runs both)
 test-spark: setup-spark test-data
-	rm -rf spark-warehouse
-	$(SPARK_ENV) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)'
-	$(SPARK_ENV) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
+	rm -rf $(SPARK_TEST_DIR)
+	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)'
+	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
 
 ## lock-spark: re-resolve the Spark environment and rewrite requirements-spark.lock
 lock-spark:

@@ -78,7 +78,7 @@ KEY_TABLES = [
 @pytest.fixture(scope="module")
 def spark():
     """A session on the metastore `make test-spark` built (same settings as profiles.yml)."""
-    spark_dir = os.environ.get("RECWAREHOUSE_SPARK_DIR", str(ROOT / "spark-warehouse"))
+    spark_dir = os.environ.get("RECWAREHOUSE_SPARK_DIR", str(ROOT / "spark-warehouse" / "test"))
     if not (Path(spark_dir) / "metastore_db").exists():
         pytest.fail(f"no Spark build in {spark_dir}: run `make test-spark`")
     session = (
