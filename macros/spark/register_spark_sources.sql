@@ -1,9 +1,11 @@
-{#- On Spark, sources are tables in the metastore. This on-run-start hook (re)creates each
-    enabled source table as an external (unmanaged) table over its raw file, so every model reads
-    the same files as on DuckDB. A source says how in its meta: `spark_path` (a path, absolute or
-    relative to the project folder: RECWAREHOUSE_PROJECT_DIR, else the working directory), `spark_format` (default parquet) and `spark_options` (reader options,
-    e.g. the CSV separator). Dropping an external table leaves its files alone; re-creating it each
-    run follows var changes (a new raw_data_path). On other engines this renders nothing. -#}
+{#- On Spark, sources are tables in the metastore. This on-run-start hook (re)creates, as an
+    external (unmanaged) table over its raw file, each source table that an enabled model reads, so
+    every model reads the same files as on DuckDB. A source says how in its meta: `spark_path` (a
+    path, absolute or relative to the project folder: RECWAREHOUSE_PROJECT_DIR, else the working
+    directory; `{name}` becomes the table name), `spark_format` (default parquet), `spark_options`
+    (reader options, e.g. the CSV separator) and `spark_columns` (a schema, for files without one).
+    Dropping an external table leaves its files alone; re-creating it each run follows var changes
+    (a new raw_data_path). On other engines this renders nothing. -#}
 {% macro register_spark_sources() %}
     {%- if target.type != 'spark' or not execute -%}
         {{ return('') }}
@@ -20,28 +22,28 @@
     {%- for source in graph.sources.values() if source.unique_id in used -%}
         {%- set meta = dict(source.source_meta, **source.meta) -%}
         {%- if meta.get('spark_path') -%}
-        {%- if source.schema not in schemas -%}
-            {%- do schemas.append(source.schema) -%}
-            {%- do statements.append('create database if not exists ' ~ source.schema) -%}
-        {%- endif -%}
-        {%- set path = meta['spark_path'] | replace('{name}', source.identifier) -%}
-        {%- if not (path.startswith('/') or ':' in path) -%}
-            {#- Spark resolves a relative path against the database folder, not the project -#}
-            {%- set path = env_var('RECWAREHOUSE_PROJECT_DIR', env_var('PWD', '.')) ~ '/' ~ path -%}
-        {%- endif -%}
-        {%- set options = meta.get('spark_options', {}) -%}
-        {%- set option_sql = [] -%}
-        {%- for key, value in options.items() -%}
-            {%- do option_sql.append(key ~ " '" ~ value ~ "'") -%}
-        {%- endfor -%}
-        {%- do statements.append('drop table if exists ' ~ source.schema ~ '.' ~ source.identifier) -%}
-        {%- do statements.append(
-            'create table ' ~ source.schema ~ '.' ~ source.identifier
-            ~ (' (' ~ meta['spark_columns'] ~ ')' if meta.get('spark_columns') else '')
-            ~ ' using ' ~ meta.get('spark_format', 'parquet')
-            ~ " options (path '" ~ path ~ "'"
-            ~ (', ' ~ option_sql | join(', ') if option_sql else '') ~ ')'
-        ) -%}
+            {%- if source.schema not in schemas -%}
+                {%- do schemas.append(source.schema) -%}
+                {%- do statements.append('create database if not exists ' ~ source.schema) -%}
+            {%- endif -%}
+            {%- set path = meta['spark_path'] | replace('{name}', source.identifier) -%}
+            {%- if not (path.startswith('/') or ':' in path) -%}
+                {#- Spark resolves a relative path against the database folder, not the project -#}
+                {%- set path = env_var('RECWAREHOUSE_PROJECT_DIR', env_var('PWD', '.')) ~ '/' ~ path -%}
+            {%- endif -%}
+            {%- set options = meta.get('spark_options', {}) -%}
+            {%- set option_sql = [] -%}
+            {%- for key, value in options.items() -%}
+                {%- do option_sql.append(key ~ " '" ~ value ~ "'") -%}
+            {%- endfor -%}
+            {%- do statements.append('drop table if exists ' ~ source.schema ~ '.' ~ source.identifier) -%}
+            {%- do statements.append(
+                'create table ' ~ source.schema ~ '.' ~ source.identifier
+                ~ (' (' ~ meta['spark_columns'] ~ ')' if meta.get('spark_columns') else '')
+                ~ ' using ' ~ meta.get('spark_format', 'parquet')
+                ~ " options (path '" ~ path ~ "'"
+                ~ (', ' ~ option_sql | join(', ') if option_sql else '') ~ ')'
+            ) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for statement in statements -%}
