@@ -147,7 +147,8 @@ test-spark: setup-spark test-data
 ## lock-spark: re-resolve the Spark environment and rewrite requirements-spark.lock
 lock-spark:
 	rm -rf /tmp/recwarehouse-lock-spark && $(PYTHON) -m venv /tmp/recwarehouse-lock-spark
-	/tmp/recwarehouse-lock-spark/bin/pip install --quiet dbt-core==1.11.16 'dbt-spark[session]==1.11.0' pyspark==4.0.1 duckdb==1.5.6 pandas pyarrow pytest
+	/tmp/recwarehouse-lock-spark/bin/pip install --quiet 'dbt-spark[session]==1.11.0' pyspark==4.0.1 \
+	  $$(grep -E '^(dbt-core|duckdb|pandas|pyarrow|pytest)==' requirements.lock)
 	( sed -n '1,4p' requirements-spark.lock; /tmp/recwarehouse-lock-spark/bin/pip freeze ) > requirements-spark.lock.new
 	mv requirements-spark.lock.new requirements-spark.lock
 
