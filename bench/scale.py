@@ -200,19 +200,13 @@ def features(scale: str = "10M") -> dict:
         "from events_copy group by all"
     )
     floor_seconds = time.perf_counter() - t0
-    # where the SQL time goes: the weekly aggregate's own query in DuckDB, without dbt's
-    # materialisation steps, and the pair running totals alone (one row per pair and active week:
-    # the validity-interval form the dense as-of table could be stored in)
+    # where the SQL time goes: the weekly aggregate model's own compiled query in DuckDB, without
+    # dbt's materialisation steps, and the pair running totals alone (one row per pair and active
+    # week: the validity-interval form the dense as-of table could be stored in)
+    compiled = target / "compiled" / "recwarehouse" / "models" / "intermediate" / "trainer_ranking"
+    weekly_sql = (compiled / "int_user_trainer_weeks_aggregated.sql").read_text()
     t0 = time.perf_counter()
-    con.sql(
-        "create or replace temp table weekly_engine as select user_id, trainer_id, event_week, "
-        "sum(case when event_type = 'impression' then 1 else 0 end)::bigint as impressions, "
-        "sum(case when event_type = 'click' then 1 else 0 end)::bigint as clicks, "
-        "sum(case when event_type = 'video_view' then 1 else 0 end)::bigint as video_views, "
-        "sum(case when event_type = 'like' then 1 else 0 end)::bigint as likes, "
-        "coalesce(sum(case when event_type = 'video_view' then watch_fraction end), 0) as watch_fraction_sum "
-        "from events_copy group by all"
-    )
+    con.sql(f"create or replace temp table weekly_engine as {weekly_sql}")
     weekly_engine_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     con.sql(
