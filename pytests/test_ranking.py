@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,11 +12,14 @@ from recwarehouse.ranking import (
     LightGBMLambdaRanker,
     candidate_rankers,
     cap_rows_by_user,
+    examples_fingerprint,
     feature_columns,
     load_model,
+    retrain_reason,
     score_batches,
     score_splits,
     train_and_select,
+    training_settings,
 )
 
 
@@ -128,3 +133,38 @@ def test_row_cap_keeps_whole_users_and_is_seeded() -> None:
     assert capped.equals(cap_rows_by_user(train, 500, seed=3))
     assert set(capped.user_id) != set(cap_rows_by_user(train, 500, seed=4).user_id)
     assert cap_rows_by_user(train, None, seed=3) is train
+
+
+def test_retrain_reason_follows_the_cadence_settings_and_data() -> None:
+    ex = toy_examples(5)
+    valid = ex[ex.split == "validation"]
+    registry = train_and_select(
+        ex, valid.groupby("user_id").label.sum(), k=3, seed=7, n_catalog=12, trained_because="first build"
+    )
+    week = pd.Timestamp(registry["validation_week"].iloc[0]).date()
+    settings = training_settings(3, 7, None)
+    assert set(registry["training_settings"]) == {settings} and set(registry["trained_because"]) == {"first build"}
+    same_data = lambda: examples_fingerprint(ex, None, 7)  # noqa: E731
+    assert same_data() == registry["data_fingerprint"].iloc[0]  # what train_and_select recorded
+
+    def reason(stored=registry, when=week, every=1, settings=settings, data=same_data):
+        return retrain_reason(stored, when, settings, every, data)
+
+    later = [week + timedelta(weeks=n) for n in range(4)]
+    assert reason(stored=None) == "first build"
+    assert reason(stored=registry.iloc[0:0]) == "the stored registry holds no model"
+    assert reason() is None  # the same data again: nothing to learn
+    changed = ex.assign(signal=ex.signal.where(ex.user_id != ex.user_id.iloc[0], 0.0))
+    assert reason(data=lambda: examples_fingerprint(changed, None, 7)).startswith("the labelled weeks up to")
+    assert reason(settings=training_settings(3, 8, None)).startswith("training settings changed")
+    assert reason(settings=training_settings(3, 7, 5000)).startswith("training settings changed")
+    assert reason(when=week - timedelta(weeks=1)).startswith("the validation week moved back")
+    # a new week: retrain with the default cadence, keep serving with a 3-week one until 3 weeks old
+    assert reason(when=later[1]).startswith("the models are 1 week older")
+    assert [reason(when=w, every=3) for w in later[1:3]] == [None, None]
+    assert reason(when=later[3], every=3).startswith("the models are 3 weeks older")
+
+    def boom() -> str:
+        raise AssertionError("the fingerprint is only needed in the registry's own week")
+
+    assert reason(when=later[1], every=3, data=boom) is None

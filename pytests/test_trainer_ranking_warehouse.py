@@ -81,3 +81,50 @@ def test_without_training_data_serving_falls_back_to_rules_and_says_so(tmp_path)
         " where split = 'serve'"
     ).fetchone()
     assert reranked == (len(per_user), "rule_based", "rule_based")
+
+
+def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
+    """On a copy of the test warehouse: running the registry again on the same data keeps the
+    stored models (nothing fitted); a stored row from other settings forces a retrain, and the
+    merge leaves exactly the new rows (the stale one is deleted)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    root = Path(__file__).resolve().parents[1]
+    db = tmp_path / "test_warehouse.duckdb"  # the same name: staging views name their catalog
+    shutil.copy(os.environ["RECWAREHOUSE_TEST_DB"], db)
+    env = {**os.environ, "DBT_PROFILES_DIR": str(root), "RECWAREHOUSE_TEST_DB": str(db)}
+    query = "select model_id, trained_at, trained_because, model_sha256 from ml.ml_ranker_registry order by model_id"
+
+    def registry_run() -> list[tuple]:
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("dbt")), "run", "--target", "test", "--select", "ml_ranker_registry",
+             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+            cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:]
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.sql(query).fetchall()
+
+    with duckdb.connect(str(db)) as con:
+        built = con.sql(query).fetchall()
+    assert {r[2] for r in built} == {"first build"} and len(built) == 8
+    assert registry_run() == built  # same data, same settings: kept as stored
+
+    with duckdb.connect(str(db)) as con:
+        con.sql(
+            "insert into ml.ml_ranker_registry select * replace ('stale-model' as model_id, '{}' as training_settings)"
+            " from ml.ml_ranker_registry limit 1"
+        )
+    retrained = registry_run()
+    assert [r[0] for r in retrained] == [r[0] for r in built]  # same data: same ids; the stale row is gone
+    assert {r[2] for r in retrained} == {
+        "training settings changed (vars k, random_seed, max_training_rows or ranker parameters)"
+    }
+    assert min(r[1] for r in retrained) > max(r[1] for r in built)
+    assert registry_run() == retrained

@@ -36,6 +36,7 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
         ("{exploration_rate: 'lots'}", "var 'exploration_rate' must be a number"),
         ("{serve_week: '2026-03-04'}", "var 'serve_week' = 2026-03-04 is not a Monday"),
         ("{k: 40}", "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40"),
+        ("{retrain_every_weeks: 0}", "var 'retrain_every_weeks' = 0 is outside [1, 520]"),
         (
             # every cold-start rule at once: all errors are reported together
             "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"

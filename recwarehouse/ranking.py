@@ -12,8 +12,9 @@ import hashlib
 import json
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import lightgbm as lgb
 import numpy as np
@@ -253,23 +254,12 @@ def cap_rows_by_user(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd
     return frame[frame["user_id"].isin(keep)].reset_index(drop=True)
 
 
-def train_and_select(
-    examples: pd.DataFrame,
-    n_relevant: pd.Series,
-    k: int,
-    seed: int,
-    n_catalog: int,
-    max_training_rows: int | None = None,
-) -> pd.DataFrame:
-    """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
-    then refit that algorithm on train + validation for serving. Returns registry rows.
-
-    Rows are sorted first: a database scan may return them in any order, and tree learners and
-    the fingerprint depend on order. Training rows past `max_training_rows` are cut to a seeded
-    sample of whole users. Metrics average over the validation users present in `examples`
-    (the build may sample users for the validation week)."""
+def prepare_examples(examples: pd.DataFrame, max_training_rows: int | None, seed: int) -> pd.DataFrame:
+    """The labelled rows the rankers see, in a fixed order: a database scan may return them in any
+    order, and tree learners and the fingerprint depend on order. Training rows past
+    `max_training_rows` are cut to a seeded sample of whole users."""
     examples = examples.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
-    examples = (
+    return (
         pd.concat(
             [
                 cap_rows_by_user(examples[examples["split"] == "train"], max_training_rows, seed),
@@ -280,6 +270,81 @@ def train_and_select(
         .sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort")
         .reset_index(drop=True)
     )
+
+
+def examples_fingerprint(examples: pd.DataFrame, max_training_rows: int | None, seed: int) -> str:
+    """The `data_fingerprint` `train_and_select` would record for these examples."""
+    return fingerprint(prepare_examples(examples, max_training_rows, seed).drop(columns=["split"]))
+
+
+def training_settings(k: int, seed: int, max_training_rows: int | None) -> str:
+    """Everything besides the data that decides what training produces, as canonical JSON: the
+    vars, each candidate ranker's parameters and the LightGBM settings in this package. Stored
+    with every registry row, so a changed var or a new package version forces a retrain."""
+    return json.dumps(
+        {
+            "k": k,
+            "random_seed": seed,
+            "max_training_rows": max_training_rows,
+            "rankers": {r.name: r.params for r in candidate_rankers(seed, k)},
+            "lightgbm": LGBM_COMMON,
+            "lambdarank": {**LAMBDARANK_PARAMS, "bags": LightGBMLambdaRanker.bags},
+        },
+        sort_keys=True,
+    )
+
+
+def retrain_reason(
+    stored: pd.DataFrame | None,
+    validation_week: date,
+    settings: str,
+    retrain_every_weeks: int,
+    data_fingerprint: Callable[[], str],
+) -> str | None:
+    """Why the rankers must be trained again, or None when the stored registry can keep serving.
+
+    Retrain when there is no stored model, when the settings differ, when the validation week moved
+    back, when the models are `retrain_every_weeks` or more weeks older than the validation week,
+    or, in the same week, when the labelled data changed (late data: `data_fingerprint()` is only
+    called then). Models younger than `retrain_every_weeks` keep serving the new weeks."""
+    if stored is None:
+        return "first build"
+    if stored.empty:
+        return "the stored registry holds no model"
+    if "training_settings" not in stored.columns or set(stored["training_settings"]) != {settings}:
+        return "training settings changed (vars k, random_seed, max_training_rows or ranker parameters)"
+    stored_week = pd.Timestamp(stored["validation_week"].iloc[0]).date()
+    age = (pd.Timestamp(validation_week).date() - stored_week).days // 7
+    if age < 0:
+        return f"the validation week moved back from {stored_week} to {validation_week}"
+    if age == 0:
+        if data_fingerprint() != stored["data_fingerprint"].iloc[0]:
+            return f"the labelled weeks up to {validation_week} changed"
+        return None
+    if age >= retrain_every_weeks:
+        weeks = "week" if age == 1 else "weeks"
+        return (
+            f"the models are {age} {weeks} older than validation week {validation_week}"
+            f" (retrain_every_weeks {retrain_every_weeks})"
+        )
+    return None
+
+
+def train_and_select(
+    examples: pd.DataFrame,
+    n_relevant: pd.Series,
+    k: int,
+    seed: int,
+    n_catalog: int,
+    max_training_rows: int | None = None,
+    trained_because: str = "",
+) -> pd.DataFrame:
+    """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
+    then refit that algorithm on train + validation for serving. Returns registry rows.
+
+    Rows are put in a fixed order and capped first (`prepare_examples`). Metrics average over the
+    validation users present in `examples` (the build may sample users for the validation week)."""
+    examples = prepare_examples(examples, max_training_rows, seed)
     n_relevant = n_relevant[n_relevant.index.isin(examples.loc[examples["split"] == "validation", "user_id"])]
     train = examples[examples["split"] == "train"].reset_index(drop=True)
     valid = examples[examples["split"] == "validation"].reset_index(drop=True)
@@ -319,6 +384,8 @@ def train_and_select(
     registry = pd.concat([registry, pd.DataFrame([serving])], ignore_index=True)
     registry["k"] = k
     registry["validation_week"] = pd.to_datetime(valid["target_week"]).dt.date.iloc[0]
+    registry["training_settings"] = training_settings(k, seed, max_training_rows)
+    registry["trained_because"] = trained_because
     return registry
 
 
@@ -343,6 +410,8 @@ REGISTRY_COLUMNS = {
     "is_selected": "bool",
     "k": "int64",
     "validation_week": "datetime64[us]",
+    "training_settings": "object",
+    "trained_because": "object",
 }
 
 

@@ -1,22 +1,44 @@
 """Train every candidate ranker on the training weeks, validate on the held-out week, keep the
-best NDCG@K and refit it on all labelled weeks. One row per fitted model, with the model itself."""
+best NDCG@K and refit it on all labelled weeks. One row per fitted model, with the model itself.
 
-from recwarehouse.ranking import train_and_select
+Incremental: when a stored registry exists and `retrain_reason` finds no reason to train again
+(same settings, models younger than `retrain_every_weeks`, same data in the same week), the stored
+rows are returned unchanged and nothing is fitted. `dbt build --full-refresh` always retrains.
+The merge (see the YAML) makes the table exactly the rows returned."""
+
+from recwarehouse.ranking import examples_fingerprint, retrain_reason, train_and_select, training_settings
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     k = int(dbt.config.get("k"))
     seed = int(dbt.config.get("random_seed"))
     max_rows = int(dbt.config.get("max_training_rows"))
-    examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('train', 'validation')").df()
+    every = int(dbt.config.get("retrain_every_weeks"))
+    target_weeks = dbt.ref("int_target_weeks")
+    (validation_week,) = target_weeks.filter("split = 'validation'").aggregate("max(target_week)").fetchone()
+    examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('train', 'validation')")
+    # the stored rows go back as a relation, not a data frame, so their column types stay as stored
+    stored_rows = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
+    stored = stored_rows.df() if stored_rows is not None else None
+    reason = retrain_reason(
+        stored,
+        validation_week,
+        training_settings(k, seed, max_rows),
+        every,
+        data_fingerprint=lambda: examples_fingerprint(examples.df(), max_rows, seed),
+    )
+    if reason is None:
+        return stored_rows
     positives = (
         dbt.ref("int_user_trainer_weeks_aggregated")
         .filter("is_engaged")
-        .join(dbt.ref("int_target_weeks").filter("split = 'validation'"), "event_week = target_week")
+        .join(target_weeks.filter("split = 'validation'"), "event_week = target_week")
         .aggregate("user_id, count(*) as n_relevant")
         .df()
         .set_index("user_id")["n_relevant"]
     )
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
-    return train_and_select(examples, positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows)
+    return train_and_select(
+        examples.df(), positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows,
+        trained_because=reason,
+    )  # fmt: skip
