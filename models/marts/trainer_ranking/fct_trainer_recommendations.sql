@@ -16,6 +16,15 @@ examples as (
     where split = 'serve'
 ),
 
+{# one draw per user decides who explores; only explorers need candidates past rank K #}
+exploring_users as (
+    select user_id
+    from (select distinct user_id from scores) as served_users
+    where {{ stable_hash_unit("user_id || '|explore'") }} < {{ var('exploration_rate') }}
+),
+
+{# in the base stage's order (`base_rank`: final score, then trainer id): every user's top K,
+   and every candidate of an exploring user #}
 scored_candidates as (
     select
         examples.user_id,
@@ -36,42 +45,40 @@ scored_candidates as (
         examples.trainer_last_week_rank,
         examples.trainer_like_rate_smoothed,
         examples.target_week as serve_week,
-        row_number() over (
-            partition by examples.user_id
-            order by scores.final_score desc, examples.trainer_id asc
-        ) as model_rank,
-        {{ stable_hash_unit("examples.user_id || '|' || examples.trainer_id") }} as exploration_draw,
-        {{ stable_hash_unit("examples.user_id || '|explore'") }} < {{ var('exploration_rate') }} as is_exploring_user
-    from examples
-    inner join scores
+        scores.base_rank as model_rank
+    from scores
+    inner join examples
         on
-            examples.user_id = scores.user_id
-            and examples.trainer_id = scores.trainer_id
+            scores.user_id = examples.user_id
+            and scores.trainer_id = examples.trainer_id
+    where
+        scores.base_rank <= {{ var('k') }}
+        or scores.user_id in (select exploring_users.user_id from exploring_users)
 ),
 
 exploration_picks as (
     select
-        user_id,
-        trainer_id,
-        row_number() over (partition by user_id order by exploration_draw, trainer_id) as pick_order
+        scored_candidates.user_id,
+        scored_candidates.trainer_id,
+        row_number() over (
+            partition by scored_candidates.user_id
+            order by
+                {{ stable_hash_unit("scored_candidates.user_id || '|' || scored_candidates.trainer_id") }},
+                scored_candidates.trainer_id
+        ) as pick_order
     from scored_candidates
-    where is_exploring_user and goal_match = 1 and model_rank >= {{ var('k') }}
+    inner join exploring_users
+        on scored_candidates.user_id = exploring_users.user_id
+    where scored_candidates.goal_match = 1 and scored_candidates.model_rank >= {{ var('k') }}
 ),
 
 slotted as (
     select
         scored_candidates.*,
-        coalesce(exploration_picks.pick_order = 1, false) as is_exploration,
+        exploration_picks.user_id is not null as is_exploration,
         case
-            when exploration_picks.pick_order = 1 then {{ var('k') }}
-            when
-                scored_candidates.is_exploring_user
-                and exists (
-                    select 1 from exploration_picks as picks
-                    where picks.user_id = scored_candidates.user_id and picks.pick_order = 1
-                )
-                and scored_candidates.model_rank >= {{ var('k') }}
-                then null
+            when exploration_picks.user_id is not null then {{ var('k') }}
+            when users_with_a_pick.user_id is not null and scored_candidates.model_rank >= {{ var('k') }} then null
             else scored_candidates.model_rank
         end as slot
     from scored_candidates
@@ -79,6 +86,12 @@ slotted as (
         on
             scored_candidates.user_id = exploration_picks.user_id
             and scored_candidates.trainer_id = exploration_picks.trainer_id
+            and exploration_picks.pick_order = 1
+    left join exploration_picks as users_with_a_pick
+        on
+            scored_candidates.user_id = users_with_a_pick.user_id
+            and users_with_a_pick.pick_order = 1
+    where scored_candidates.model_rank <= {{ var('k') }} or exploration_picks.user_id is not null
 ),
 
 final as (
