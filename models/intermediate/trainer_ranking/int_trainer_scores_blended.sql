@@ -66,12 +66,30 @@ joined as (
             and examples.target_week = rule_scores.target_week
 ),
 
+score_ranges as (
+    select
+        split,
+        user_id,
+        min(model_score) as min_model_score,
+        max(model_score) as max_model_score,
+        min(rule_score) as min_rule_score,
+        max(rule_score) as max_rule_score
+    from joined
+    group by split, user_id
+),
+
 scaled as (
     select
-        *,
-        {{ min_max_within('model_score', 'split, user_id') }} as model_score_scaled,
-        {{ min_max_within('rule_score', 'split, user_id') }} as rule_score_scaled
+        joined.*,
+        {{ min_max_scaled('joined.model_score', 'score_ranges.min_model_score', 'score_ranges.max_model_score') }}
+            as model_score_scaled,
+        {{ min_max_scaled('joined.rule_score', 'score_ranges.min_rule_score', 'score_ranges.max_rule_score') }}
+            as rule_score_scaled
     from joined
+    inner join score_ranges
+        on
+            joined.split = score_ranges.split
+            and joined.user_id = score_ranges.user_id
 ),
 
 blended as (
