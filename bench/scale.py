@@ -223,6 +223,16 @@ def features(scale: str = "10M") -> dict:
         "rows between unbounded preceding and current row)"
     )
     running_engine_seconds = time.perf_counter() - t0
+    # the write floor: only storing the SQL stage's two output tables again, as dbt stores them
+    # (persistent tables in the same file), with nothing computed
+    writes = {}
+    for table in ("int_user_trainer_weeks_aggregated", "int_user_trainer_features_as_of"):
+        t0 = time.perf_counter()
+        con.sql(f"create or replace table main.copy_of_{table} as select * from intermediate.{table}")
+        writes[table] = time.perf_counter() - t0
+    write_seconds = sum(writes.values())
+    for table in ("int_user_trainer_weeks_aggregated", "int_user_trainer_features_as_of"):
+        con.sql(f"drop table main.copy_of_{table}")
     events = con.sql("select user_id, trainer_id, event_type, event_at, watch_fraction from events_copy").df()
     for col in ("user_id", "trainer_id", "event_type"):
         events[col] = events[col].astype("category")
@@ -252,11 +262,18 @@ def features(scale: str = "10M") -> dict:
     print(f"{'scan floor: one DuckDB group-by pass':<44}{floor_seconds:>10.2f}")
     print(f"{'  weekly aggregate query alone (no dbt)':<44}{weekly_engine_seconds:>10.2f}")
     print(f"{'  pair running totals alone (interval form)':<44}{running_engine_seconds:>10.2f}")
+    print(f"{'write floor: storing the two outputs again':<44}{write_seconds:>10.2f}")
+    print(f"{'  the weekly table alone':<44}{writes['int_user_trainer_weeks_aggregated']:>10.2f}")
     print(f"same rows: {same_rows}; same numbers (1e-9): {same_values}")
     check("pandas / SQL >= 10", pandas_seconds / sql_seconds, 10, "x", higher_is_better=True)
     check("SQL / scan floor <= 3", sql_seconds / floor_seconds, 3, "x")
+    print(
+        f"storing the outputs alone is {write_seconds / floor_seconds:.1f}x the scan floor and "
+        f"{pandas_seconds / write_seconds:.1f}x faster than pandas: the bound on both ratios for any "
+        "SQL that writes these tables"
+    )
     con.close()
-    return {"sql": sql_seconds, "pandas": pandas_seconds, "floor": floor_seconds, "same": same_values}
+    return {"sql": sql_seconds, "pandas": pandas_seconds, "floor": floor_seconds, "write": write_seconds}
 
 
 # ----- incremental: one new week -----
