@@ -422,30 +422,61 @@ def empty_registry() -> pd.DataFrame:
 
 def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
     """Score one split's candidates arriving as Arrow record batches (or data frames), so a large
-    serve week never sits in memory as one wide frame. Same result as `score_splits`."""
-    out = [score_splits(registry.iloc[0:0], pd.DataFrame(columns=["user_id", "trainer_id", "split"]))]
-    for batch in batches:
-        frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
-        out.append(score_splits(registry, frame.assign(split=split)))
+    serve week never sits in memory as one wide frame. Same result as `score_splits`; the model
+    is loaded once and each batch is scored in place (no copies of the wide frame)."""
+    out = [_empty_scores()]
+    chosen = _model_for(registry, split)
+    if chosen is not None:
+        ranker = load_model(chosen["model_blob"])
+        for batch in batches:
+            frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
+            out.append(_scores_frame(frame, split, ranker.score(frame), chosen["model_id"]))
     return pd.concat(out, ignore_index=True)
 
 
+SCORE_COLUMNS = {
+    "user_id": "object",
+    "trainer_id": "object",
+    "split": "object",
+    "score": "float64",
+    "model_id": "object",
+}
+
+
+def _empty_scores() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
+
+
+def _model_for(registry: pd.DataFrame, split: str) -> pd.Series | None:
+    """The registry row that scores `split`: validation rows by the selected candidate-stage model
+    (fitted on training weeks only, so validation stays held out), serve rows by the serving model."""
+    stage = {"validation": "candidate", "serve": "serving"}[split]
+    chosen = registry[(registry["stage"] == stage) & registry["is_selected"]]
+    return None if chosen.empty else chosen.iloc[0]
+
+
+def _scores_frame(rows: pd.DataFrame, split: str, scores: np.ndarray, model_id: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": rows["user_id"].to_numpy(),
+            "trainer_id": rows["trainer_id"].to_numpy(),
+            "split": split,
+            "score": scores,
+            "model_id": model_id,
+        }
+    )
+
+
 def score_splits(registry: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
-    """Model scores for the validation and serve candidates: validation rows by the selected
-    candidate-stage model (fitted on training weeks only, so validation stays held out), serve rows
-    by the serving model. An empty registry gives an empty, typed frame."""
-    columns = {"user_id": "object", "trainer_id": "object", "split": "object", "score": "float64", "model_id": "object"}
-    out = [pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})]
-    for split, stage in (("validation", "candidate"), ("serve", "serving")):
-        chosen = registry[(registry["stage"] == stage) & registry["is_selected"]]
+    """Model scores for the validation and serve candidates (see `_model_for`). An empty registry
+    gives an empty, typed frame."""
+    out = [_empty_scores()]
+    for split in ("validation", "serve"):
+        chosen = _model_for(registry, split)
         rows = examples[examples["split"] == split].reset_index(drop=True)
-        if chosen.empty or rows.empty:
+        if chosen is None or rows.empty:
             continue
-        ranker = load_model(chosen["model_blob"].iloc[0])
-        scored = rows[["user_id", "trainer_id", "split"]].copy()
-        scored["score"] = ranker.score(rows)
-        scored["model_id"] = chosen["model_id"].iloc[0]
-        out.append(scored)
+        out.append(_scores_frame(rows, split, load_model(chosen["model_blob"]).score(rows), chosen["model_id"]))
     return pd.concat(out, ignore_index=True)
 
 
