@@ -415,16 +415,20 @@ REGISTRY_COLUMNS = {
 }
 
 
+def _typed_empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
 def empty_registry() -> pd.DataFrame:
     """A registry with no model, typed like a full one."""
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REGISTRY_COLUMNS.items()})
+    return _typed_empty(REGISTRY_COLUMNS)
 
 
 def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
     """Score one split's candidates arriving as Arrow record batches (or data frames), so a large
     serve week never sits in memory as one wide frame. Same result as `score_splits`; the model
     is loaded once and each batch is scored in place (no copies of the wide frame)."""
-    out = [_empty_scores()]
+    out = [_typed_empty(SCORE_COLUMNS)]
     chosen = _model_for(registry, split)
     if chosen is not None:
         ranker = load_model(chosen["model_blob"])
@@ -441,10 +445,6 @@ SCORE_COLUMNS = {
     "score": "float64",
     "model_id": "object",
 }
-
-
-def _empty_scores() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SCORE_COLUMNS.items()})
 
 
 def _model_for(registry: pd.DataFrame, split: str) -> pd.Series | None:
@@ -470,7 +470,7 @@ def _scores_frame(rows: pd.DataFrame, split: str, scores: np.ndarray, model_id: 
 def score_splits(registry: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
     """Model scores for the validation and serve candidates (see `_model_for`). An empty registry
     gives an empty, typed frame."""
-    out = [_empty_scores()]
+    out = [_typed_empty(SCORE_COLUMNS)]
     for split in ("validation", "serve"):
         chosen = _model_for(registry, split)
         rows = examples[examples["split"] == split].reset_index(drop=True)
