@@ -88,7 +88,7 @@ movielens: setup
 backtest: demo-data
 	$(BIN)/python bench/backtest.py
 
-## bench-scale: 1M / 3M / 10M events ladder, SQL vs pandas vs scan floor, one-week increment (~25 min)
+## bench-scale: 1M / 3M / 10M events ladder, SQL vs pandas vs scan floor, one-week increment, retraining and not (~20 min)
 bench-scale: setup
 	$(BIN)/python bench/scale.py all
 

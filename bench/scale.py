@@ -2,7 +2,7 @@
 
     python bench/scale.py ladder        # 1M / 3M / 10M events: generate, dbt build, time per stage
     python bench/scale.py features      # SQL features vs pandas vs the scan floor, same run, same data
-    python bench/scale.py incremental   # full build vs adding one week and rebuilding
+    python bench/scale.py incremental   # full build vs adding one week (retraining, and with retrain_every_weeks 4)
     python bench/scale.py all           # (make bench-scale) all three, in that order
 
 Data go to data/scale/ (git-ignored) and each build to its own DuckDB file there. Wall time and
