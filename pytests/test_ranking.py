@@ -135,15 +135,17 @@ def test_row_cap_keeps_whole_users_and_is_seeded() -> None:
     assert cap_rows_by_user(train, None, seed=3) is train
 
 
+NO_MODELS = "no stored models (first build or --full-refresh)"
+
+
 def test_retrain_reason_follows_the_cadence_settings_and_data() -> None:
     ex = toy_examples(5)
     valid = ex[ex.split == "validation"]
-    registry = train_and_select(
-        ex, valid.groupby("user_id").label.sum(), k=3, seed=7, n_catalog=12, trained_because="first build"
-    )
+    n_rel = valid.groupby("user_id").label.sum()
+    registry = train_and_select(ex, n_rel, k=3, seed=7, n_catalog=12, trained_because=NO_MODELS)
     week = pd.Timestamp(registry["validation_week"].iloc[0]).date()
     settings = training_settings(3, 7, None)
-    assert set(registry["training_settings"]) == {settings} and set(registry["trained_because"]) == {"first build"}
+    assert set(registry["training_settings"]) == {settings} and set(registry["trained_because"]) == {NO_MODELS}
     same_data = lambda: examples_fingerprint(ex, None, 7)  # noqa: E731
     assert same_data() == registry["data_fingerprint"].iloc[0]  # what train_and_select recorded
 
@@ -151,7 +153,7 @@ def test_retrain_reason_follows_the_cadence_settings_and_data() -> None:
         return retrain_reason(stored, when, settings, every, data)
 
     later = [week + timedelta(weeks=n) for n in range(4)]
-    assert reason(stored=None) == "first build"
+    assert reason(stored=None) == NO_MODELS
     assert reason(stored=registry.iloc[0:0]) == "the stored registry holds no model"
     assert reason() is None  # the same data again: nothing to learn
     changed = ex.assign(signal=ex.signal.where(ex.user_id != ex.user_id.iloc[0], 0.0))

@@ -308,7 +308,7 @@ def retrain_reason(
     or, in the same week, when the labelled data changed (late data: `data_fingerprint()` is only
     called then). Models younger than `retrain_every_weeks` keep serving the new weeks."""
     if stored is None:
-        return "first build"
+        return "no stored models (first build or --full-refresh)"
     if stored.empty:
         return "the stored registry holds no model"
     if "training_settings" not in stored.columns or set(stored["training_settings"]) != {settings}:
