@@ -426,14 +426,16 @@ def empty_registry() -> pd.DataFrame:
 
 def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
     """Score one split's candidates arriving as Arrow record batches (or data frames), so a large
-    serve week never sits in memory as one wide frame. Same result as `score_splits`; the model
-    is loaded once and each batch is scored in place (no copies of the wide frame)."""
+    serve week never sits in memory as one wide frame. The model is loaded once and each batch
+    is scored in place (no copies of the wide frame)."""
     out = [_typed_empty(SCORE_COLUMNS)]
     chosen = _model_for(registry, split)
     if chosen is not None:
         ranker = load_model(chosen["model_blob"])
         for batch in batches:
             frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
+            if frame.empty:
+                continue
             out.append(_scores_frame(frame, split, ranker.score(frame), chosen["model_id"]))
     return pd.concat(out, ignore_index=True)
 
@@ -468,16 +470,12 @@ def _scores_frame(rows: pd.DataFrame, split: str, scores: np.ndarray, model_id: 
 
 
 def score_splits(registry: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
-    """Model scores for the validation and serve candidates (see `_model_for`). An empty registry
-    gives an empty, typed frame."""
-    out = [_typed_empty(SCORE_COLUMNS)]
-    for split in ("validation", "serve"):
-        chosen = _model_for(registry, split)
-        rows = examples[examples["split"] == split].reset_index(drop=True)
-        if chosen is None or rows.empty:
-            continue
-        out.append(_scores_frame(rows, split, load_model(chosen["model_blob"]).score(rows), chosen["model_id"]))
-    return pd.concat(out, ignore_index=True)
+    """Model scores for the validation and serve candidates of one frame (see `_model_for`), by
+    `score_batches` split by split. An empty registry gives an empty, typed frame."""
+    return pd.concat(
+        [score_batches(registry, [examples[examples["split"] == split]], split) for split in ("validation", "serve")],
+        ignore_index=True,
+    )
 
 
 def load_model(blob: str) -> Ranker:
