@@ -44,9 +44,10 @@ demo-data: setup $(DEMO)/_generator.json
 $(DEMO)/_generator.json: $(GENERATOR) | $(STAMP)
 	$(BIN)/python -m recwarehouse.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 --seed 42 --out $(DEMO)
 
-## build: set up, make the demo data, `dbt build` into warehouse.duckdb
+## build: set up, make the demo data, `dbt build` into a copy of warehouse.duckdb, then publish it
+## atomically (readers of warehouse.duckdb keep working meanwhile: recwarehouse/publish.py)
 build: demo-data
-	$(BIN)/dbt build
+	$(BIN)/python -m recwarehouse.publish build
 
 test-data: setup $(TEST_DATA)/_corruption.json
 $(TEST_CLEAN)/_generator.json: $(GENERATOR) | $(STAMP)
@@ -69,7 +70,7 @@ unit: setup
 ## the warehouse on the small, deliberately corrupted test data
 warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
-	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
+	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 
 ## the pytest checks that read the test warehouse
 warehouse-test: warehouse-build
@@ -81,7 +82,7 @@ test: lint-python unit warehouse-build lint-sql warehouse-test test-spark
 
 ## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
 movielens: setup
-	$(BIN)/dbt build --select tag:interactions --vars '{interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
+	$(BIN)/python -m recwarehouse.publish build --select tag:interactions --vars '{interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 	$(BIN)/python bench/movielens.py
 
 ## backtest: serve the demo's weeks 4..8 under each mode into backtest.duckdb, print the outcomes
@@ -115,7 +116,7 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
 SPARK_DEV_DIR := $(CURDIR)/spark-warehouse/dev
 SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
-SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.15, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
+SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
 setup-spark: $(SPARK_STAMP)
@@ -138,8 +139,9 @@ build-spark: setup-spark demo-data
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_DEV_DIR) $(SPARK_BIN)/dbt build --target spark
 
 ## test-spark: the SQL layer on local Spark from the test data, then the key tables compared with
-## the DuckDB test warehouse row for row (needs `make warehouse-build` first; `make test` runs both)
+## the DuckDB test warehouse row for row (built first when it is missing or older than the test data)
 test-spark: setup-spark test-data
+	@if [ ! $(RECWAREHOUSE_TEST_DB) -nt $(TEST_DATA)/_corruption.json ]; then $(MAKE) --no-print-directory warehouse-build; fi
 	rm -rf $(SPARK_TEST_DIR)
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)'
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py

@@ -12,6 +12,8 @@ from recwarehouse.ranking import (
     LightGBMLambdaRanker,
     candidate_rankers,
     cap_rows_by_user,
+    check_features_match,
+    empty_registry,
     examples_fingerprint,
     feature_columns,
     load_model,
@@ -160,6 +162,10 @@ def test_retrain_reason_follows_the_cadence_settings_and_data() -> None:
     assert reason(data=lambda: examples_fingerprint(changed, None, 7)).startswith("the labelled weeks up to")
     assert reason(settings=training_settings(3, 8, None)).startswith("training settings changed")
     assert reason(settings=training_settings(3, 7, 5000)).startswith("training settings changed")
+    # features built with other settings (a changed decay, say) are a changed setting too, even
+    # when the models are younger than retrain_every_weeks
+    other_features = training_settings(3, 7, None, feature_fingerprint="decay 0.5")
+    assert reason(settings=other_features, when=later[1], every=3).startswith("training settings changed")
     assert reason(when=week - timedelta(weeks=1)).startswith("the validation week moved back")
     # a new week: retrain with the default cadence, keep serving with a 3-week one until 3 weeks old
     assert reason(when=later[1]).startswith("the models are 1 week older")
@@ -170,3 +176,15 @@ def test_retrain_reason_follows_the_cadence_settings_and_data() -> None:
         raise AssertionError("the fingerprint is only needed in the registry's own week")
 
     assert reason(when=later[1], every=3, data=boom) is None
+
+
+def test_serving_refuses_models_trained_on_other_features() -> None:
+    ex = toy_examples(5)
+    valid = ex[ex.split == "validation"]
+    registry = train_and_select(
+        ex, valid.groupby("user_id").label.sum(), k=3, seed=7, n_catalog=12, feature_fingerprint="abc"
+    )
+    check_features_match(registry, "abc")  # same settings: serves
+    check_features_match(empty_registry(), "anything")  # rule-based serving: nothing to check
+    with pytest.raises(RuntimeError, match="trained on features shaped by other settings"):
+        check_features_match(registry, "def")

@@ -103,3 +103,27 @@ def test_too_few_positives_fall_back_to_the_rule() -> None:
     expected = greedy_rerank(candidates("u2"), SIM, INDEX, fallback_score, 3)["trainer_id"].tolist()
     assert lists[lists["split"] == "serve"]["trainer_id"].tolist() == expected
     assert lists.groupby("split").size().to_dict() == {"serve": 3, "validation": 3}
+
+
+def test_validation_metrics_average_over_the_users_with_lists_only() -> None:
+    """Positives of users without a list (outside the validation sample) must not count as
+    zeros: a hit for each listed user gives NDCG 1 on every row, over the same users."""
+    from recwarehouse.rerank import evaluate_validation
+
+    listed = ["u1", "u2"]
+    blended = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u2", "u2"],
+            "trainer_id": ["a", "b", "a", "b"],
+            "rule_score_scaled": [1.0, 0.0, 1.0, 0.0],
+            "model_score_scaled": [1.0, 0.0, 1.0, 0.0],
+            "mode_used": "ensemble",
+        }
+    )
+    candidates = blended[["user_id", "trainer_id"]].assign(base_rank=[1, 2, 1, 2], newest_workout_age_days=3.0)
+    reranked = candidates.rename(columns={"base_rank": "rank"}).assign(reranker="rule_fallback")
+    positives = pd.DataFrame({"user_id": [*listed, "u3", "u4"], "trainer_id": ["a", "a", "a", "b"]})
+    sets = {"a": {"x"}, "b": {"y"}}
+    result = evaluate_validation(blended, candidates, reranked, positives, sets, k=1, ensemble_rule_weight=0.5)
+    assert set(result["users_evaluated"]) == {2}
+    assert set(result["ndcg_at_k"]) == {1.0}

@@ -47,4 +47,4 @@ def test_reject_share_test_fails_naming_table_and_reasons(warehouse, tmp_path) -
             "select table_name, top_reasons from dbt_test__audit.reject_share_below_base_platform__trainers_checked_"
         ).fetchone()
     assert table == "base_platform__trainers_checked"
-    assert "rating outside 0-5 (1)" in top
+    assert "price_per_session not a finite number (2)" in top  # the commonest reason first

@@ -63,7 +63,7 @@ def test_without_training_data_serving_falls_back_to_rules_and_says_so(tmp_path)
     result = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--select",
          "+fct_trainer_recommendations +fct_trainer_recommendations_reranked", "--indirect-selection", "cautious",
-         "--vars", "{raw_data_path: data/test, reject_share_threshold: 0.15, first_target_week: '2030-01-07'}",
+         "--vars", "{raw_data_path: data/test, reject_share_threshold: 0.25, first_target_week: '2030-01-07'}",
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -125,7 +125,11 @@ def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
     retrained = registry_run()
     assert [r[0] for r in retrained] == [r[0] for r in built]  # same data: same ids; the stale row is gone
     assert {r[2] for r in retrained} == {
-        "training settings changed (vars k, random_seed, max_training_rows or ranker parameters)"
+        "training settings changed (vars k, random_seed, max_training_rows, ranker parameters,"
+        " or what shapes the features: see int_trainer_feature_settings)"
     }
     assert min(r[1] for r in retrained) > max(r[1] for r in built)
     assert registry_run() == retrained
+    with duckdb.connect(str(db), read_only=True) as con:  # incremental runs leave no staging table behind
+        leftovers = con.sql("select table_name from duckdb_tables() where table_name like '%dbt_tmp%'").fetchall()
+    assert leftovers == []

@@ -37,6 +37,12 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
         ("{serve_week: '2026-03-04'}", "var 'serve_week' = 2026-03-04 is not a Monday"),
         ("{k: 40}", "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40"),
         ("{retrain_every_weeks: 0}", "var 'retrain_every_weeks' = 0 is outside [1, 520]"),
+        ("{segment_as_of_date: '2026-13-45'}", "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD'"),
+        ("{validation_week: '2026-02-31'}", "var 'validation_week' must be null or a date 'YYYY-MM-DD'"),
+        (
+            "{validation_week: '2026-02-23', serve_week: '2026-02-16'}",
+            "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
+        ),
         (
             # every cold-start rule at once: all errors are reported together
             "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"

@@ -4,18 +4,23 @@
 
 Every bad row is *added* (no good row is changed), so after `dbt build` each staged table must
 hold exactly the clean rows and each `*_rejected` table exactly the added ones, with the reason
-named in ``_corruption.json``. The integration tests check both.
+named in ``_corruption.json``. The integration tests check both. A few valid rows with awkward
+free text (quotes, non-Latin specialities, emoji, 20,000 characters) are added too and counted
+with the clean rows (``clean_rows``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
 
@@ -27,10 +32,13 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     added: dict[str, list[tuple[dict, str]]] = {t: [] for t in TABLES}
     future = pd.Timestamp("2099-01-01")
 
+    nan_set: dict[str, list[set[str]]] = {t: [] for t in TABLES}  # columns set to NaN on purpose, per added row
+
     def bad(table: str, base: pd.Series, reason: str, **changes: object) -> None:
         row = base.to_dict()
         row.update(changes)
         added[table].append((row, reason))
+        nan_set[table].append({k for k, v in changes.items() if isinstance(v, float) and math.isnan(v)})
 
     u0, t0, w0 = users.iloc[0], trainers.iloc[0], workouts.iloc[0]
     bad("users", u0, "null user_id", user_id=None)
@@ -47,6 +55,12 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     bad("trainers", t0, "null trainer_id", trainer_id=None)
     bad("trainers", t0, "duplicate trainer_id", joined_at=t0.joined_at + timedelta(days=1))
     bad("trainers", t0, "rating outside 0-5", trainer_id="t_bad_rating", rating=7.0)
+    bad("trainers", t0, "blank trainer_id", trainer_id="   ")
+    bad("trainers", t0, "price_per_session not a finite number", trainer_id="t_bad_nan", price_per_session=float("nan"))
+    bad("trainers", t0, "price_per_session not a finite number", trainer_id="t_bad_inf", price_per_session=float("inf"))
+    bad("trainers", t0, "no specialities", trainer_id="t_bad_tabs", specialities="\t \t")
+    bad("users", u0, "blank user_id", user_id="   ")
+    bad("workouts", w0, "blank workout_id", workout_id="\t")
     bad("workouts", w0, "unknown trainer_id", workout_id="w_bad_trainer", trainer_id="t_nobody")
     bad("workouts", w0, "unknown workout_type", workout_id="w_bad_type", workout_type="polo")
     bad("workouts", w0, "duration_min not positive", workout_id="w_bad_len", duration_min=0)
@@ -69,6 +83,9 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
         ("duplicate event_id", e_imp, {"event_at": e_imp.event_at + timedelta(seconds=1)}),
         ("unknown event_type", e_imp, {"event_type": "share"}),
         ("watch_fraction outside 0-1", e_view, {"watch_fraction": 1.5}),
+        ("watch_fraction outside 0-1; watch_fraction not a finite number", e_view, {"watch_fraction": float("nan")}),
+        ("watch_fraction on an event that is not a video_view", e_imp, {"watch_fraction": 0.5}),
+        ("blank user_id; unknown user_id", e_imp, {"user_id": "   "}),
         (
             "like without a session",
             e_imp,
@@ -111,18 +128,45 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     bad("feedback", f0, "unknown session_id", feedback_id=next_feedback, session_id=10**12)
     bad("feedback", f0, "liked not 0 or 1", feedback_id=next_feedback + 1, liked=3)
 
+    # valid rows with free text that once broke generated SQL: quotes, non-Latin scripts, emoji
+    # and a very long speciality (they must be staged, and get safe, distinct flag columns)
+    edge_specialities = ["Women's health, yoga", "瑜伽", "🧘", "x" * 20_000]
+    valid_added = {t: [] for t in TABLES}
+    for i, text in enumerate(edge_specialities):
+        row = t0.to_dict()
+        row.update(trainer_id=f"t_edge_{i}", name=f"Edge case {i}", specialities=text)
+        valid_added["trainers"].append(row)
+
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, list[dict[str, str]]] = {}
     for table in TABLES:
-        extra = pd.DataFrame([row for row, _ in added[table]], columns=frames[table].columns)
+        rows = valid_added[table] + [row for row, _ in added[table]]
+        extra = pd.DataFrame(rows, columns=frames[table].columns)
         combined = pd.concat([frames[table], extra.astype(frames[table].dtypes, errors="ignore")], ignore_index=True)
-        combined.to_parquet(out / f"{table}.parquet", index=False)
+        nan_columns = [set() for _ in valid_added[table]] + nan_set[table]
+        _write_keeping_nan(combined, nan_columns, len(frames[table]), out / f"{table}.parquet")
         manifest[table] = [{"reason": reason} for _, reason in added[table]]
     if (src / "truth").exists():
         shutil.copytree(src / "truth", out / "truth", dirs_exist_ok=True)
-    clean_rows = {t: len(frames[t]) for t in TABLES}
+    clean_rows = {t: len(frames[t]) + len(valid_added[t]) for t in TABLES}
     (out / "_corruption.json").write_text(json.dumps({"clean_rows": clean_rows, "added": manifest}, indent=2) + "\n")
     return manifest
+
+
+def _write_keeping_nan(frame: pd.DataFrame, nan_columns: list[set[str]], first_added: int, path: Path) -> None:
+    """Write Parquet with the NaN values set on purpose (`nan_columns`, one set per added row) as
+    NaN: pandas writes every NaN of a float column as null (which is how it reads nulls back), and
+    a NaN price must stay a NaN."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for name in table.column_names:
+        nan_rows = [first_added + i for i, columns in enumerate(nan_columns) if name in columns]
+        if nan_rows:
+            values = table.column(name).to_pylist()
+            for i in nan_rows:
+                values[i] = float("nan")
+            column = pa.array(values, type=table.schema.field(name).type)
+            table = table.set_column(table.schema.get_field_index(name), name, column)
+    pq.write_table(table, path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -277,12 +277,15 @@ def examples_fingerprint(examples: pd.DataFrame, max_training_rows: int | None, 
     return fingerprint(prepare_examples(examples, max_training_rows, seed).drop(columns=["split"]))
 
 
-def training_settings(k: int, seed: int, max_training_rows: int | None) -> str:
+def training_settings(k: int, seed: int, max_training_rows: int | None, feature_fingerprint: str = "") -> str:
     """Everything besides the data that decides what training produces, as canonical JSON: the
-    vars, each candidate ranker's parameters and the LightGBM settings in this package. Stored
-    with every registry row, so a changed var or a new package version forces a retrain."""
+    vars, each candidate ranker's parameters, the LightGBM settings in this package and the
+    fingerprint of what shapes the training examples (`int_trainer_feature_settings`: the SQL of
+    the examples model and its upstream, and every var it reads). Stored with every registry row,
+    so a changed var, feature formula or package version forces a retrain."""
     return json.dumps(
         {
+            "features": feature_fingerprint,
             "k": k,
             "random_seed": seed,
             "max_training_rows": max_training_rows,
@@ -312,7 +315,10 @@ def retrain_reason(
     if stored.empty:
         return "the stored registry holds no model"
     if "training_settings" not in stored.columns or set(stored["training_settings"]) != {settings}:
-        return "training settings changed (vars k, random_seed, max_training_rows or ranker parameters)"
+        return (
+            "training settings changed (vars k, random_seed, max_training_rows, ranker parameters,"
+            " or what shapes the features: see int_trainer_feature_settings)"
+        )
     stored_week = pd.Timestamp(stored["validation_week"].iloc[0]).date()
     age = (pd.Timestamp(validation_week).date() - stored_week).days // 7
     if age < 0:
@@ -338,6 +344,7 @@ def train_and_select(
     n_catalog: int,
     max_training_rows: int | None = None,
     trained_because: str = "",
+    feature_fingerprint: str = "",
 ) -> pd.DataFrame:
     """Fit every candidate on the train split, score the validation split, pick the best NDCG@K,
     then refit that algorithm on train + validation for serving. Returns registry rows.
@@ -384,7 +391,7 @@ def train_and_select(
     registry = pd.concat([registry, pd.DataFrame([serving])], ignore_index=True)
     registry["k"] = k
     registry["validation_week"] = pd.to_datetime(valid["target_week"]).dt.date.iloc[0]
-    registry["training_settings"] = training_settings(k, seed, max_training_rows)
+    registry["training_settings"] = training_settings(k, seed, max_training_rows, feature_fingerprint)
     registry["trained_because"] = trained_because
     return registry
 
@@ -422,6 +429,21 @@ def _typed_empty(columns: dict[str, str]) -> pd.DataFrame:
 def empty_registry() -> pd.DataFrame:
     """A registry with no model, typed like a full one."""
     return _typed_empty(REGISTRY_COLUMNS)
+
+
+def check_features_match(registry: pd.DataFrame, feature_fingerprint: str) -> None:
+    """Stop before serving when the registry's models were trained on examples shaped by other
+    settings than the current ones (e.g. only the serving models were rebuilt after `decay`
+    changed). An empty registry (rule-based serving) passes."""
+    if registry.empty:
+        return
+    trained = {json.loads(s).get("features", "") for s in registry["training_settings"]}
+    if trained != {feature_fingerprint}:
+        raise RuntimeError(
+            "ml_ranker_registry: the models were trained on features shaped by other settings"
+            f" (fingerprint {sorted(trained)} vs {feature_fingerprint} in int_trainer_feature_settings);"
+            " rebuild the registry first: dbt build --select ml_ranker_registry+"
+        )
 
 
 def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:

@@ -237,7 +237,8 @@ def evaluate_validation(
     """NDCG@k, P@k, intra-list diversity and mean item age on the validation week for: the base
     stage under each mode (rule_based, model, ensemble), the base stage as served (the mode in
     use) and the re-ranked lists. Label = the user clicked, viewed or liked the trainer that week;
-    positives outside a list count as misses."""
+    positives outside a list count as misses. Every row averages over the same users: those with
+    a positive and a list in every path."""
     from recwarehouse.metrics import per_user_metrics
 
     n_relevant = positives.groupby("user_id").size()
@@ -263,6 +264,12 @@ def evaluate_validation(
     lists[(f"base stage as served ({mode_used})", "base", mode_used)] = served
     reranker = reranked["reranker"].iloc[0] if len(reranked) else "none"
     lists[(f"re-ranked ({reranker})", "reranked", mode_used)] = reranked[reranked["rank"] <= k]
+
+    # every row averages over the same users: those with a list in every evaluated path (the
+    # validation week's lists may cover a seeded sample of users, the positives cover everyone)
+    listed = [set(frame["user_id"]) for frame in lists.values() if len(frame)]
+    common = set.intersection(*listed) if listed else set()
+    n_relevant = n_relevant[n_relevant.index.isin(common)]
 
     rows = []
     for (name, stage, mode), frame in lists.items():

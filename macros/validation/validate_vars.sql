@@ -109,6 +109,18 @@
     {%- for name in ['first_target_week', 'validation_week', 'serve_week'] -%}
         {%- do _check_monday(errors, name) -%}
     {%- endfor -%}
+    {#- weeks given together must be in order; against the data's range they are checked by
+        int_target_weeks, the first model that knows it -#}
+    {#- (first_target_week at or after validation_week is allowed: no training week yet, so
+        serving falls back to rule_based and says so) -#}
+    {%- for earlier, later in [('validation_week', 'serve_week')] -%}
+        {%- set a = _parse_date(var(earlier)) if var(earlier) is not none else none -%}
+        {%- set b = _parse_date(var(later)) if var(later) is not none else none -%}
+        {%- if a is not none and b is not none and a >= b -%}
+            {%- do errors.append("var '" ~ earlier ~ "' = " ~ var(earlier) ~ " must be before var '" ~ later
+                ~ "' = " ~ var(later)) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if var('raw_data_path') is not string or var('raw_data_path') | length == 0 -%}
         {%- do errors.append("var 'raw_data_path' must be a folder path, got " ~ var('raw_data_path')) -%}
     {%- endif -%}
@@ -133,13 +145,10 @@
 {% macro _check_monday(errors, name) %}
     {%- set value = var(name) -%}
     {%- if value is not none -%}
-        {%- set parsed = none -%}
-        {%- if value is string -%}
-            {%- set parsed = modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
-        {%- endif -%}
-        {%- if not parsed -%}
+        {%- set parsed = _parse_date(value) -%}
+        {%- if parsed is none -%}
             {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
-        {%- elif modules.datetime.date.fromisoformat(value).isoweekday() != 1 -%}
+        {%- elif parsed.isoweekday() != 1 -%}
             {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is not a Monday (weeks are ISO weeks, given by their Monday)") -%}
         {%- endif -%}
     {%- endif -%}
@@ -147,15 +156,25 @@
 
 {% macro _check_date(errors, name) %}
     {%- set value = var(name) -%}
-    {%- if value is not none -%}
-        {%- set parsed = none -%}
-        {%- if value is string and modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
-            {%- set parsed = value -%}
-        {%- endif -%}
-        {%- if not parsed -%}
-            {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
-        {%- endif -%}
+    {%- if value is not none and _parse_date(value) is none -%}
+        {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
     {%- endif -%}
+{% endmacro %}
+
+{#- A 'YYYY-MM-DD' string as a date, or none when it is not one (month 13, February 30th...). -#}
+{% macro _parse_date(value) %}
+    {%- if value is not string or not modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set year, month, day = value.split('-') | map('int') | list -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set next_month = modules.datetime.date(year + (1 if month == 12 else 0), 1 if month == 12 else month + 1, 1) -%}
+    {%- if day > (next_month - modules.datetime.timedelta(days=1)).day -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(modules.datetime.date(year, month, day)) }}
 {% endmacro %}
 
 {% macro _check_choice(errors, name, choices) %}

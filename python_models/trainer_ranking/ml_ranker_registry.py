@@ -17,13 +17,14 @@ def model(dbt, session):
     target_weeks = dbt.ref("int_target_weeks")
     (validation_week,) = target_weeks.filter("split = 'validation'").aggregate("max(target_week)").fetchone()
     examples = dbt.ref("int_trainer_ranking_examples").filter("split in ('train', 'validation')")
+    (feature_fingerprint,) = dbt.ref("int_trainer_feature_settings").project("feature_fingerprint").fetchone()
     # the stored rows go back as a relation, not a data frame, so their column types stay as stored
     stored_rows = session.sql(f"select * from {dbt.this}") if dbt.is_incremental else None
     stored = stored_rows.df() if stored_rows is not None else None
     reason = retrain_reason(
         stored,
         validation_week,
-        training_settings(k, seed, max_rows),
+        training_settings(k, seed, max_rows, feature_fingerprint),
         every,
         data_fingerprint=lambda: examples_fingerprint(examples.df(), max_rows, seed),
     )
@@ -40,5 +41,5 @@ def model(dbt, session):
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
     return train_and_select(
         examples.df(), positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows,
-        trained_because=reason,
+        trained_because=reason, feature_fingerprint=feature_fingerprint,
     )  # fmt: skip

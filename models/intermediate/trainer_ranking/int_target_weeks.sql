@@ -17,12 +17,38 @@ data_bounds as (
     from weeks_with_data
 ),
 
-boundaries as (
+boundaries_unchecked as (
     select
-        {{ week_var('first_target_week', add_weeks('first_week', 2)) }} as first_target_week,
-        {{ week_var('validation_week', 'last_week') }} as validation_week,
-        {{ week_var('serve_week', add_weeks('last_week', 1)) }} as serve_week
+        data_bounds.first_week,
+        data_bounds.last_week,
+        {{ week_var('first_target_week', add_weeks('data_bounds.first_week', 2)) }} as first_target_week,
+        {{ week_var('validation_week', 'data_bounds.last_week') }} as validation_week,
+        {{ week_var('serve_week', add_weeks('data_bounds.last_week', 1)) }} as serve_week
     from data_bounds
+),
+
+{#- wrong week settings stop here with the var, its value and the data's range, instead of
+    building every model on an empty week -#}
+{%- set span = "' (events span the weeks ', cast(first_week as " ~ dbt.type_string() ~ "), ' .. ', cast(last_week as "
+    ~ dbt.type_string() ~ "), ')'" %}
+{%- set week_text = "cast({} as " ~ dbt.type_string() ~ ")" %}
+
+boundaries as (
+    select *
+    from boundaries_unchecked
+    where {{ fail_when([
+        ("last_week is null",
+            "'int_target_weeks: no valid events (the events table is empty or every row was rejected: see stg_platform__events_rejected)'"),
+        ("validation_week > last_week",
+            "concat('validation_week = ', " ~ week_text.format('validation_week')
+            ~ ", ' (var validation_week) is after the last week of data: the validation week needs its labels', " ~ span ~ ")"),
+        ("validation_week <= first_week",
+            "concat('validation_week = ', " ~ week_text.format('validation_week')
+            ~ ", ' (var validation_week) leaves no history before it', " ~ span ~ ")"),
+        ("serve_week <= validation_week",
+            "concat('serve_week = ', " ~ week_text.format('serve_week') ~ ", ' (var serve_week) must be after validation_week = ', "
+            ~ week_text.format('validation_week') ~ ", " ~ span ~ ")"),
+    ]) }}
 ),
 
 training_weeks as (

@@ -1,4 +1,5 @@
-{#- Trainer specialities as multi-hot columns, one per speciality found in the data. -#}
+{#- Trainer specialities as multi-hot columns, one per speciality found in the data; the column
+    names come from `int_trainer_speciality_columns`. -#}
 
 with
 
@@ -6,12 +7,25 @@ specialities as (
     select * from {{ ref('stg_platform__trainer_specialities') }}
 ),
 
+speciality_columns as (
+    select * from {{ ref('int_trainer_speciality_columns') }}
+),
+
+keyed as (
+    select
+        specialities.trainer_id,
+        speciality_columns.speciality_key
+    from specialities
+    inner join speciality_columns
+        on specialities.speciality = speciality_columns.speciality
+),
+
 flags as (
     select
-        specialities.trainer_id
-        {{- speciality_flag_columns('specialities') }}
-    from specialities
-    group by specialities.trainer_id
+        keyed.trainer_id
+        {{- speciality_flag_columns('keyed') }}
+    from keyed
+    group by keyed.trainer_id
 )
 
 select * from flags

@@ -1,5 +1,7 @@
-{#- Per (user, target week T): the user's activity from weeks <= T-1, for every user who has
-    signed up by the end of week T (new users get zeros: the cold-start case). -#}
+{#- Per (user, target week T): the user's activity from weeks <= T-1, for every user who signed
+    up before week T began (new users get zeros: the cold-start case). A user who joins during
+    week T did not exist when week T's lists were made, so is not in week T (the cold-start
+    lists serve them); counting them would let week T's sign-ups leak into its features. -#}
 
 with
 
@@ -31,7 +33,7 @@ users_known_at_target as (
     inner join fitness_levels
         on users.fitness_level = fitness_levels.fitness_level
     where
-        users.signup_week <= target_weeks.target_week
+        users.signup_week < target_weeks.target_week
         and {{ in_training_sample('users.user_id', 'target_weeks') }}
 ),
 

@@ -1,4 +1,4 @@
--- Every user who has signed up by the serve week gets exactly K rows, ranked 1..K without gaps.
+-- Every user who signed up before the serve week gets exactly K rows, ranked 1..K without gaps.
 with
 
 recommendations as (
@@ -14,7 +14,7 @@ known_users as (
     select users.user_id
     from {{ ref('stg_platform__users') }} as users
     cross join serve_week
-    where users.signup_week <= serve_week.target_week
+    where users.signup_week < serve_week.target_week
 ),
 
 per_user as (

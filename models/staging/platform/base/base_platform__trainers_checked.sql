@@ -27,13 +27,17 @@ checked as (
         joined_at,
         {{ reject_reason([
             ("trainer_id is null", "null trainer_id"),
+            (is_blank("trainer_id"), "blank trainer_id"),
             ("id_occurrence > 1", "duplicate trainer_id"),
             ("joined_at is null", "null joined_at"),
             ("joined_at > " ~ utc_now(), "joined_at in the future"),
             ("rating is not null and (rating < 0 or rating > 5)", "rating outside 0-5"),
+            (is_not_finite("rating"), "rating not a finite number"),
             ("years_experience < 0", "negative years_experience"),
+            (is_not_finite("years_experience"), "years_experience not a finite number"),
             ("price_per_session < 0", "negative price_per_session"),
-            ("coalesce(trim(specialities), '') = ''", "no specialities"),
+            (is_not_finite("price_per_session"), "price_per_session not a finite number"),
+            ("coalesce(" ~ is_blank("specialities", ",;/|") ~ ", true)", "no specialities"),
         ]) }} as reject_reason
     from numbered
 )

@@ -68,6 +68,7 @@ checked as (
         numbered.preferred_types,
         {{ reject_reason([
             ("numbered.user_id is null", "null user_id"),
+            (is_blank("numbered.user_id"), "blank user_id"),
             ("numbered.id_occurrence > 1", "duplicate user_id"),
             ("numbered.signup_at is null", "null signup_at"),
             ("numbered.signup_at > " ~ utc_now(), "signup_at in the future"),

@@ -40,12 +40,15 @@ checked as (
         numbered.published_at,
         {{ reject_reason([
             ("numbered.workout_id is null", "null workout_id"),
+            (is_blank("numbered.workout_id"), "blank workout_id"),
             ("numbered.id_occurrence > 1", "duplicate workout_id"),
             ("numbered.trainer_id is null", "null trainer_id"),
+            (is_blank("numbered.trainer_id"), "blank trainer_id"),
             ("numbered.trainer_id is not null and trainers.trainer_id is null", "unknown trainer_id"),
             ("workout_types.workout_type is null", "unknown workout_type"),
             ("fitness_levels.fitness_level is null", "unknown fitness_level"),
             ("coalesce(numbered.duration_min, 0) <= 0", "duration_min not positive"),
+            (is_not_finite("numbered.duration_min"), "duration_min not a finite number"),
             ("numbered.published_at is null", "null published_at"),
             ("numbered.published_at > " ~ utc_now(), "published_at in the future"),
         ]) }} as reject_reason

@@ -1,0 +1,73 @@
+{#- Before any model runs (on-run-start), compare every source file that a selected model reads
+    with its contract in the sources YAML: the file exists, each column with a `data_type` is
+    there with a type of that family, and a table whose meta says `require_rows` has rows.
+    Stops the run with one message naming, for each fault, the file, the column, the expected
+    and the found type. DuckDB only (on Spark the `spark_columns` meta fixes the types). -#}
+{% macro check_source_contracts() %}
+    {%- if not execute or target.type != 'duckdb' -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set read_sources = [] -%}
+    {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
+        {%- for dependency in graph.nodes[unique_id].depends_on.nodes if dependency.startswith('source.') -%}
+            {%- do read_sources.append(dependency) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set errors = [] -%}
+    {%- for source_id in read_sources | unique | sort -%}
+        {%- set source = graph.sources[source_id] -%}
+        {%- set expected = {} -%}
+        {%- for column in source.columns.values() if column.data_type -%}
+            {%- do expected.update({column.name | lower: column.data_type | lower}) -%}
+        {%- endfor -%}
+        {%- set meta = dict(source.source_meta, **source.meta) -%}
+        {%- set path = meta.get('spark_path', '') | replace('{name}', source.identifier) -%}
+        {%- if expected and path.endswith('.parquet') -%}
+            {%- do _check_source_file(errors, source, path, expected, meta.get('require_rows', false)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error("Input files break the contract (models/staging/*/_*__sources.yml):\n  - "
+            ~ errors | join("\n  - ")) }}
+    {%- endif -%}
+    select 1
+{% endmacro %}
+
+{% macro _check_source_file(errors, source, path, expected, require_rows) %}
+    {%- set quoted = "'" ~ path | replace("'", "''") ~ "'" -%}
+    {%- set label = path ~ " (source " ~ source.source_name ~ "." ~ source.name ~ ")" -%}
+    {%- if run_query("select count(*) from glob(" ~ quoted ~ ")").columns[0].values()[0] == 0 -%}
+        {%- do errors.append(label ~ ": file not found") -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = {} -%}
+    {%- for row in run_query("describe select * from read_parquet(" ~ quoted ~ ")").rows -%}
+        {%- do found.update({row[0] | lower: row[1] | upper}) -%}
+    {%- endfor -%}
+    {%- for column, family in expected.items() -%}
+        {%- if column not in found -%}
+            {%- do errors.append(label ~ ": column '" ~ column ~ "' is missing (expected " ~ family ~ ")") -%}
+        {%- elif not _type_in_family(found[column], family) -%}
+            {%- do errors.append(label ~ ": column '" ~ column ~ "' should be " ~ family ~ ", found " ~ found[column]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if require_rows and run_query("select count(*) from read_parquet(" ~ quoted ~ ")").columns[0].values()[0] == 0 -%}
+        {%- do errors.append(label ~ ": the table is empty (it has no rows); the warehouse needs " ~ source.name) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Is a DuckDB type (as `describe` prints it) one the contract's family accepts? -#}
+{% macro _type_in_family(found, family) %}
+    {%- set whole = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'] -%}
+    {%- set accepted = {
+        'varchar': found == 'VARCHAR',
+        'varchar[]': found == 'VARCHAR[]',
+        'integer': found in whole,
+        'double': found in whole or found in ['FLOAT', 'DOUBLE'] or found.startswith('DECIMAL'),
+        'timestamp': found in ['TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S', 'DATE'],
+    } -%}
+    {%- if family not in accepted -%}
+        {{ exceptions.raise_compiler_error("unknown contract data_type '" ~ family ~ "'") }}
+    {%- endif -%}
+    {{ return(accepted[family]) }}
+{% endmacro %}
