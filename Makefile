@@ -12,6 +12,10 @@ MOVIELENS ?= ../shared/data/movielens-100k
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
+# one thread setting for dbt, DuckDB, LightGBM, scikit-learn and BLAS; OpenMP waits passively, so
+# a busy core never makes LightGBM's threads spin (issue 15). The activated .venv sets both too.
+export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
@@ -24,6 +28,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	printf '%s\n' '# recwarehouse: one thread setting, and OpenMP that waits passively (see Makefile)' \
+	  'export RECWAREHOUSE_THREADS="$${RECWAREHOUSE_THREADS:-$$(nproc 2>/dev/null || echo 2)}"' \
+	  'export OMP_WAIT_POLICY="$${OMP_WAIT_POLICY:-PASSIVE}"' >> $(BIN)/activate
 	touch $(STAMP)
 
 ## LightGBM needs the system OpenMP runtime (libgomp1 on Debian/Ubuntu)

@@ -27,6 +27,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from recwarehouse.boosting import lightgbm_ranker
 from recwarehouse.metrics import per_user_metrics
 
 BASELINES = ("popularity", "bayes_average", "recency_popularity")
@@ -274,15 +275,7 @@ def _user_half(users: pd.Series, seed: int) -> np.ndarray:
 def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
     ordered = frame.sort_values(["user_id", "item_id"], kind="mergesort")
     groups = ordered.groupby("user_id", sort=False).size().to_numpy()
-    model = lgb.LGBMRanker(
-        **RERANK_PARAMS,
-        lambdarank_truncation_level=2 * k,
-        random_state=seed,
-        deterministic=True,
-        force_row_wise=True,
-        n_jobs=2,
-        verbose=-1,
-    )
+    model = lightgbm_ranker({**RERANK_PARAMS, "lambdarank_truncation_level": 2 * k}, seed)
     model.fit(ordered[RERANK_FEATURES].to_numpy(dtype=float), ordered["label"].to_numpy(dtype=int), group=groups)
     return model
 

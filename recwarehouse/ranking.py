@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
@@ -24,6 +23,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from recwarehouse import threads
+from recwarehouse.boosting import lightgbm_classifier, lightgbm_ranker
 from recwarehouse.metrics import summary_metrics
 
 ID_COLUMNS = ["user_id", "trainer_id", "target_week", "split", "candidate_source", "user_goal"]
@@ -114,8 +115,8 @@ def logistic_regression(seed: int) -> SklearnRanker:
 
 
 def random_forest(seed: int) -> SklearnRanker:
-    params = {"n_estimators": 80, "max_depth": 10, "min_samples_leaf": 20, "max_samples": 0.5, "n_jobs": 2}
-    est = RandomForestClassifier(**params, random_state=seed)
+    params = {"n_estimators": 80, "max_depth": 10, "min_samples_leaf": 20, "max_samples": 0.5}
+    est = RandomForestClassifier(**params, random_state=seed, n_jobs=threads())  # same forest for any n_jobs
     return SklearnRanker(seed=seed, name="random_forest", params=params, estimator=est)
 
 
@@ -138,9 +139,7 @@ class LightGBMClassifierRanker(Ranker):
     def fit(self, train: pd.DataFrame) -> Ranker:
         super().fit(train)
         self.params = dict(LGBM_COMMON)
-        self.model = lgb.LGBMClassifier(
-            **self.params, random_state=self.seed, deterministic=True, force_row_wise=True, n_jobs=2, verbose=-1
-        )
+        self.model = lightgbm_classifier(self.params, self.seed)
         self.model.fit(self._x(train), train["label"].to_numpy(dtype=int))
         return self
 
@@ -181,11 +180,7 @@ class LightGBMLambdaRanker(Ranker):
         x, y = self._x(ordered), ordered["label"].to_numpy(dtype=int)
         self.models = []
         for bag in range(self.bags):
-            model = lgb.LGBMRanker(
-                **self.params, random_state=self.seed + bag, deterministic=True, force_row_wise=True, n_jobs=2,
-                verbose=-1,
-            )  # fmt: skip
-            self.models.append(model.fit(x, y, group=groups))
+            self.models.append(lightgbm_ranker(self.params, self.seed + bag).fit(x, y, group=groups))
         self.params = {**self.params, "bags": self.bags}
         return self
 

@@ -22,6 +22,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from recwarehouse.boosting import lightgbm_ranker
+
 FEATURES = ["model_score", "recency", "popularity", "diversity"]
 FALLBACK_WEIGHTS = np.array([0.5, 0.2, 0.2, 0.1])
 RERANK_PARAMS = {
@@ -154,9 +156,7 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
     if rows.empty:
         return None
     groups = rows.groupby("user_id", sort=False).size().to_numpy()
-    model = lgb.LGBMRanker(
-        **RERANK_PARAMS, random_state=seed, deterministic=True, force_row_wise=True, n_jobs=2, verbose=-1
-    )
+    model = lightgbm_ranker(RERANK_PARAMS, seed)
     model.fit(rows[FEATURES].to_numpy(dtype=float), rows["target"].to_numpy(dtype=int), group=groups)
     return model
 

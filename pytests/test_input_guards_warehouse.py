@@ -1,0 +1,123 @@
+"""Input that once broke the build or slipped through it: free-text specialities in generated SQL,
+files of the wrong type or with no rows, and week settings that do not fit the data. Each stops
+with one message naming what is wrong, or builds as it should."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+CLEAN = ROOT / "data" / "test_clean"
+TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
+
+
+def dbt_run(tmp_path: Path, raw: Path, selection: str, extra_vars: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "RECWAREHOUSE_DB": str(tmp_path / "guard.duckdb")}
+    return subprocess.run(
+        [DBT, "build", "--select", selection, "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+         "--vars", f"{{raw_data_path: '{raw}'{extra_vars}}}",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def raw_copy(tmp_path: Path, replace: dict[str, str] | None = None) -> Path:
+    """The clean test data, with some tables rewritten by a DuckDB query over the original file."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for table in TABLES:
+        source = CLEAN / f"{table}.parquet"
+        if replace and table in replace:
+            query = replace[table].format(src=f"read_parquet('{source}')")
+            duckdb.sql(f"copy ({query}) to '{raw / f'{table}.parquet'}' (format parquet)")
+        else:
+            shutil.copy(source, raw / f"{table}.parquet")
+    return raw
+
+
+def test_wrong_column_types_stop_before_any_model_with_file_column_and_types(tmp_path) -> None:
+    raw = raw_copy(
+        tmp_path,
+        {
+            "events": "select * replace (cast(watch_fraction as varchar) as watch_fraction,"
+            " cast(event_at as varchar) as event_at) from {src}",
+            "trainers": "select * exclude (rating) from {src}",
+        },
+    )
+    (raw / "sessions.parquet").unlink()
+    result = dbt_run(tmp_path, raw, "+stg_platform__events +stg_platform__trainers")
+    assert result.returncode != 0
+    out = result.stdout
+    assert (
+        f"{raw}/events.parquet (source platform.events): column 'watch_fraction' should be double, found VARCHAR" in out
+    )
+    assert f"{raw}/events.parquet (source platform.events): column 'event_at' should be timestamp, found VARCHAR" in out
+    assert f"{raw}/trainers.parquet (source platform.trainers): column 'rating' is missing (expected double)" in out
+    assert f"{raw}/sessions.parquet (source platform.sessions): file not found" in out
+    assert "START sql" not in out and "START seed" not in out  # stopped before any node
+
+
+def test_an_empty_events_file_is_named(tmp_path) -> None:
+    raw = raw_copy(tmp_path, {"events": "select * from {src} limit 0"})
+    result = dbt_run(tmp_path, raw, "+stg_platform__events")
+    assert result.returncode != 0
+    assert f"{raw}/events.parquet (source platform.events): the table is empty (it has no rows)" in result.stdout
+
+
+def test_a_validation_week_after_the_data_stops_naming_the_var_and_the_range(tmp_path) -> None:
+    raw = raw_copy(tmp_path)
+    with duckdb.connect() as con:
+        last_week = con.sql(f"select max(date_trunc('week', event_at))::date from read_parquet('{raw}/events.parquet')")
+        last_week = last_week.fetchone()[0]
+    result = dbt_run(tmp_path, raw, "+int_target_weeks", ", validation_week: '2030-01-07'")
+    assert result.returncode != 0
+    assert "validation_week = 2030-01-07 (var validation_week) is after the last week of data" in result.stdout
+    assert f".. {last_week})" in result.stdout
+
+    result = dbt_run(tmp_path, raw, "+int_target_weeks", ", serve_week: '2026-01-12'")
+    assert result.returncode != 0
+    assert re.search(r"serve_week = 2026-01-12 \(var serve_week\) must be after validation_week = \d{4}", result.stdout)
+
+
+def test_a_segment_date_before_any_session_is_named(tmp_path) -> None:
+    raw = raw_copy(tmp_path)
+    result = dbt_run(tmp_path, raw, "+int_cold_start_as_of", ", segment_as_of_date: '2001-01-01'")
+    assert result.returncode != 0
+    assert "segment_as_of_date = 2001-01-01 (var segment_as_of_date) is before the first session" in result.stdout
+
+
+def test_free_text_specialities_get_safe_distinct_columns_and_a_readable_map(warehouse) -> None:
+    """The test data has trainers with `Women's health, yoga`, `瑜伽`, an emoji and a 20,000
+    character speciality: they build, each has its own bounded [a-z0-9_] column, and the map
+    says which column is which."""
+    mapping = dict(
+        warehouse.sql("select speciality, column_name from intermediate.int_trainer_speciality_columns").fetchall()
+    )
+    for text in ["women's_health", "瑜伽", "🧘", "x" * 20_000]:
+        assert text in mapping, text
+    assert mapping["women's_health"].startswith("sp__women_s_health_")
+    assert mapping["瑜伽"] != mapping["🧘"]
+    assert all(re.fullmatch(r"sp__[a-z0-9_]{1,53}", c) for c in mapping.values())
+    assert len(set(mapping.values())) == len(mapping)
+    flag_columns = [
+        c
+        for (c,) in warehouse.sql(
+            "select column_name from (describe intermediate.int_trainer_speciality_flags)"
+        ).fetchall()
+    ]
+    assert sorted(flag_columns[1:]) == sorted(mapping.values())
+    women = mapping["women's_health"]
+    assert warehouse.sql(
+        f"select {women} from intermediate.int_trainer_speciality_flags where trainer_id = 't_edge_0'"
+    ).fetchone() == (1,)
