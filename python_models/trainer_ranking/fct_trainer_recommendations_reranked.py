@@ -1,6 +1,7 @@
 """Second stage: each user's base-stage top candidates re-ranked for score, freshness, popularity
 and diversity; top `rerank_list_size` per user for the validation and serve weeks."""
 
+from recwarehouse.progress import log
 from recwarehouse.rerank import rerank
 from recwarehouse.trainer_sets import trainer_sets
 
@@ -17,6 +18,10 @@ def model(dbt, session):
         negative_ratio=float(dbt.config.get("rerank_negative_ratio")),
         min_positives=int(dbt.config.get("rerank_min_positives")),
         seed=int(dbt.config.get("random_seed")),
+    )
+    log(
+        f"re-ranked {lists['user_id'].nunique():,} users' lists ({len(candidates):,} candidate rows) with"
+        f" {info['reranker']}: {info['positives']:,} explicit positives, {info['training_rows']:,} training rows"
     )
     lists["training_positives"] = info["positives"]
     return lists[

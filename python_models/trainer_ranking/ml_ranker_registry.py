@@ -6,6 +6,9 @@ Incremental: when a stored registry exists and `retrain_reason` finds no reason 
 rows are returned unchanged and nothing is fitted. `dbt build --full-refresh` always retrains.
 The merge (see the YAML) makes the table exactly the rows returned."""
 
+import pandas as pd
+
+from recwarehouse.progress import log
 from recwarehouse.ranking import examples_fingerprint, retrain_reason, train_and_select, training_settings
 
 
@@ -29,7 +32,10 @@ def model(dbt, session):
         data_fingerprint=lambda: examples_fingerprint(examples.df(), max_rows, seed),
     )
     if reason is None:
+        week = pd.Timestamp(stored["validation_week"].iloc[0]).date()
+        log(f"keeping the stored models (validation week {week}): no reason to retrain")
         return stored_rows
+    log(f"training because {reason}")
     positives = (
         dbt.ref("int_user_trainer_weeks_aggregated")
         .filter("is_engaged")

@@ -20,7 +20,7 @@ resolved as (
     from sessions
 ),
 
-{#- a date before any session would score every workout on nothing: say so instead -#}
+-- a date before any session would score every workout on nothing: say so instead
 checked as (
     select *
     from resolved
