@@ -45,11 +45,11 @@ system-deps:
 	  fi; \
 	fi
 
-GENERATOR := recwarehouse/generate.py recwarehouse/catalog.py recwarehouse/corrupt.py
+GENERATOR := recwarehouse/demo/generate.py recwarehouse/demo/catalog.py recwarehouse/demo/corrupt.py
 
 demo-data: setup $(DEMO)/_generator.json
 $(DEMO)/_generator.json: $(GENERATOR) | $(STAMP)
-	$(BIN)/python -m recwarehouse.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 --seed 42 --out $(DEMO)
+	$(BIN)/python -m recwarehouse.demo.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 --seed 42 --out $(DEMO)
 
 ## build: set up, make the demo data, `dbt build` into a copy of warehouse.duckdb, then publish it
 ## atomically (readers of warehouse.duckdb keep working meanwhile: recwarehouse/publish.py)
@@ -64,9 +64,9 @@ build: demo-data
 
 test-data: setup $(TEST_DATA)/_corruption.json
 $(TEST_CLEAN)/_generator.json: $(GENERATOR) | $(STAMP)
-	$(BIN)/python -m recwarehouse.generate --users 300 --trainers 24 --workouts 120 --weeks 6 --seed 7 --out $(TEST_CLEAN)
+	$(BIN)/python -m recwarehouse.demo.generate --users 300 --trainers 24 --workouts 120 --weeks 6 --seed 7 --out $(TEST_CLEAN)
 $(TEST_DATA)/_corruption.json: $(TEST_CLEAN)/_generator.json
-	$(BIN)/python -m recwarehouse.corrupt --src $(TEST_CLEAN) --out $(TEST_DATA)
+	$(BIN)/python -m recwarehouse.demo.corrupt --src $(TEST_CLEAN) --out $(TEST_DATA)
 
 lint-python: setup
 	$(BIN)/ruff check .

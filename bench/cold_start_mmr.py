@@ -15,7 +15,7 @@ import time
 
 import duckdb
 
-from recwarehouse.mmr import rerank_segments
+from recwarehouse.cold_start.mmr import rerank_segments
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def generate(name: str, users: int, trainers: int, workouts: int) -> Path:
     out = DATA / name
     if not (out / "_generator.json").exists():
         subprocess.run(
-            [PY, "-m", "recwarehouse.generate", "--users", str(users), "--trainers", str(trainers),
+            [PY, "-m", "recwarehouse.demo.generate", "--users", str(users), "--trainers", str(trainers),
              "--workouts", str(workouts), "--weeks", "12", "--seed", "1", "--impressions-per-user-week", "7.7",
              "--no-truth", "--out", str(out)],
             cwd=ROOT, check=True, capture_output=True,

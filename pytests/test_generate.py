@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from recwarehouse.generate import GeneratorConfig, generate
+from recwarehouse.demo.generate import GeneratorConfig, generate
 
 SMALL = GeneratorConfig(users=400, trainers=30, workouts=150, weeks=5, seed=3)
 

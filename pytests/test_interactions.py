@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
-from recwarehouse.interactions import (
+from recwarehouse.interactions.models import (
     Fold,
     ease_weights,
     evaluate_lists,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.mmr import intra_list_similarity, mmr_select, rerank_segments, tag_vectors
+from recwarehouse.cold_start.mmr import intra_list_similarity, mmr_select, rerank_segments, tag_vectors
 
 # one segment, three candidates in input order; 0 and 1 are near-copies (sim 0.9)
 REL = np.array([[1.0, 0.9, 0.5]])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.rerank import (
+from recwarehouse.trainer_ranking.rerank import (
     base_order_diversity,
     fallback_score,
     greedy_rerank,
@@ -108,7 +108,7 @@ def test_too_few_positives_fall_back_to_the_rule() -> None:
 def test_validation_metrics_average_over_the_users_with_lists_only() -> None:
     """Positives of users without a list (outside the validation sample) must not count as
     zeros: a hit for each listed user gives NDCG 1 on every row, over the same users."""
-    from recwarehouse.rerank import evaluate_validation
+    from recwarehouse.trainer_ranking.rerank import evaluate_validation
 
     listed = ["u1", "u2"]
     blended = pd.DataFrame(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from recwarehouse import catalog
+from recwarehouse.demo import catalog
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

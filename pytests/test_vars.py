@@ -29,19 +29,33 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
 @pytest.mark.parametrize(
     ("vars_yaml", "message"),
     [
-        ("{k: -1}", "var 'k' = -1 is outside [1, 1000]"),
-        ("{decay: 7}", "var 'decay' = 7 is outside (0, 1]"),
-        ("{decay: 0}", "var 'decay' = 0 is outside (0, 1]"),
-        ("{k: 2.5}", "var 'k' must be a whole number"),
-        ("{exploration_rate: 'lots'}", "var 'exploration_rate' must be a number"),
-        ("{serve_week: '2026-03-04'}", "var 'serve_week' = 2026-03-04 is not a Monday"),
-        ("{k: 40}", "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40"),
-        ("{retrain_every_weeks: 0}", "var 'retrain_every_weeks' = 0 is outside [1, 520]"),
-        ("{segment_as_of_date: '2026-13-45'}", "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD'"),
-        ("{validation_week: '2026-02-31'}", "var 'validation_week' must be null or a date 'YYYY-MM-DD'"),
         (
-            "{validation_week: '2026-02-23', serve_week: '2026-02-16'}",
-            "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
+            # independent rules are checked together, and every error is reported in one message
+            "{k: -1, decay: 7, exploration_rate: 'lots', serve_week: '2026-03-04', retrain_every_weeks: 0,"
+            " segment_as_of_date: '2026-13-45'}",
+            [
+                "var 'k' = -1 is outside [1, 1000]",
+                "var 'decay' = 7 is outside (0, 1]",
+                "var 'exploration_rate' must be a number",
+                "var 'serve_week' = 2026-03-04 is not a Monday",
+                "var 'retrain_every_weeks' = 0 is outside [1, 520]",
+                "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD'",
+            ],
+        ),
+        (
+            "{k: 2.5, decay: 0, validation_week: '2026-02-31'}",
+            [
+                "var 'k' must be a whole number",
+                "var 'decay' = 0 is outside (0, 1]",
+                "var 'validation_week' must be null or a date 'YYYY-MM-DD'",
+            ],
+        ),
+        (
+            "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16'}",
+            [
+                "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
+                "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
+            ],
         ),
         (
             # every cold-start rule at once: all errors are reported together

@@ -1,6 +1,6 @@
 """Per segment: the MMR list against the plain top-k by score (intra-list similarity, relevance kept)."""
 
-from recwarehouse.mmr import rerank_segments
+from recwarehouse.cold_start.mmr import rerank_segments
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """MMR-diversified cold-start lists: exactly `segment_list_size` workouts per segment."""
 
-from recwarehouse.mmr import rerank_segments
+from recwarehouse.cold_start.mmr import rerank_segments
 
 
 def model(dbt, session):

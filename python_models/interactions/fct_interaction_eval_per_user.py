@@ -1,7 +1,7 @@
 """Per (fold, model, user): Precision@K, Recall@K, NDCG@K, MAP@K and hit rate of every model's
 top-K against the fold's target interactions (validation and test folds)."""
 
-from recwarehouse.interactions import evaluate_lists
+from recwarehouse.interactions.models import evaluate_lists
 
 LIST_COLUMNS = ["fold", "model", "model_id", "user_id", "item_id", "rank"]
 

@@ -3,7 +3,7 @@ the validation, test and serve folds (EASE lambda and profile decay chosen on va
 
 import json
 
-from recwarehouse.interactions import all_candidates
+from recwarehouse.interactions.models import all_candidates
 
 
 def model(dbt, session):

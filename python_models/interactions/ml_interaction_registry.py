@@ -5,7 +5,7 @@ written to artifacts/run_<timestamp>/ and artifacts/LATEST names that folder."""
 import json
 from pathlib import Path
 
-from recwarehouse.interactions import registry_rows, write_run_artifacts
+from recwarehouse.interactions.models import registry_rows, write_run_artifacts
 
 
 def model(dbt, session):

@@ -4,7 +4,7 @@ Trained on the validation fold only; the fitted model is written to the run's ar
 import json
 from pathlib import Path
 
-from recwarehouse.interactions import model_id, two_stage
+from recwarehouse.interactions.models import model_id, two_stage
 
 
 def model(dbt, session):

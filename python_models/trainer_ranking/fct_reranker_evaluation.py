@@ -1,7 +1,7 @@
 """Before vs after re-ranking on the validation week (and the base stage under each mode)."""
 
-from recwarehouse.rerank import evaluate_validation
-from recwarehouse.trainer_sets import trainer_sets
+from recwarehouse.trainer_ranking.rerank import evaluate_validation
+from recwarehouse.trainer_ranking.trainer_sets import trainer_sets
 
 
 def model(dbt, session):

@@ -2,8 +2,8 @@
 and diversity; top `rerank_list_size` per user for the validation and serve weeks."""
 
 from recwarehouse.progress import log
-from recwarehouse.rerank import rerank
-from recwarehouse.trainer_sets import trainer_sets
+from recwarehouse.trainer_ranking.rerank import rerank
+from recwarehouse.trainer_ranking.trainer_sets import trainer_sets
 
 
 def model(dbt, session):

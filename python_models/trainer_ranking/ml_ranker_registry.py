@@ -9,7 +9,12 @@ The merge (see the YAML) makes the table exactly the rows returned."""
 import pandas as pd
 
 from recwarehouse.progress import log
-from recwarehouse.ranking import examples_fingerprint, retrain_reason, train_and_select, training_settings
+from recwarehouse.trainer_ranking.registry import (
+    examples_fingerprint,
+    retrain_reason,
+    train_and_select,
+    training_settings,
+)
 
 
 def model(dbt, session):

@@ -6,7 +6,7 @@ trained on features built with other settings (`check_features_match`)."""
 
 import pandas as pd
 
-from recwarehouse.ranking import check_features_match, score_batches
+from recwarehouse.trainer_ranking.registry import check_features_match, score_batches
 
 BATCH_ROWS = 500_000
 

@@ -1,9 +1,6 @@
-"""Rankers for the weekly trainer recommendations, and the train / validate / select loop.
-
-Every ranker has ``fit(train)`` and ``score(frame)``; scores are in [0, 1] and only their order
-within a user matters. Baselines (random, popularity, goal rule) are scored like the learned
-models so the leaderboard compares like with like.
-"""
+"""The ranker registry: train every candidate on the training weeks, validate on the held-out
+week, choose, refit for serving, decide when to retrain, and score candidates with the chosen
+model (in batches)."""
 
 from __future__ import annotations
 
@@ -13,224 +10,28 @@ import json
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from recwarehouse import threads
-from recwarehouse.boosting import lightgbm_dataset, train_booster
+from recwarehouse.hashing import frame_fingerprint, seeded_hash
 from recwarehouse.metrics import summary_metrics
 from recwarehouse.progress import log
-
-ID_COLUMNS = ["user_id", "trainer_id", "target_week", "split", "candidate_source", "user_goal"]
-NON_FEATURES = {*ID_COLUMNS, "label", "max_source_week"}
-
-
-def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """Every numeric column that is not an id, the label or bookkeeping, in table order."""
-    return [
-        c
-        for c in frame.columns
-        if c not in NON_FEATURES and (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
-    ]
-
-
-def _squash(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
-
-
-@dataclass
-class TrainingSet:
-    """The rows one fit sees, turned into arrays once and shared by every candidate ranker: the
-    feature matrix, labels and LambdaRank's query groups (target week x user), and LightGBM's
-    binned Dataset, built on first use and reused by every LightGBM fit on these rows."""
-
-    frame: pd.DataFrame
-    features: list[str]
-    x: np.ndarray
-    y: np.ndarray
-    groups: np.ndarray
-    _binned: lgb.Dataset | None = field(default=None, repr=False)
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame) -> TrainingSet:
-        ordered = frame.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
-        features = feature_columns(ordered)
-        groups = ordered.groupby(["target_week", "user_id"], sort=False).size().to_numpy()
-        return cls(ordered, features, ordered[features].to_numpy(dtype=float), ordered["label"].to_numpy(int), groups)
-
-    def binned(self) -> lgb.Dataset:
-        if self._binned is None:
-            self._binned = lightgbm_dataset(self.x, self.y, self.groups, self.features)
-        return self._binned
-
-
-def as_training_set(train: pd.DataFrame | TrainingSet) -> TrainingSet:
-    return train if isinstance(train, TrainingSet) else TrainingSet.of(train)
-
-
-@dataclass
-class Ranker:
-    """Base class: a named, parameterised scorer."""
-
-    seed: int = 42
-    name: str = "ranker"
-    params: dict = field(default_factory=dict)
-    features: list[str] = field(default_factory=list)
-
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
-        self.features = as_training_set(train).features
-        return self
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        raise NotImplementedError
-
-    def _x(self, frame: pd.DataFrame) -> np.ndarray:
-        return frame[self.features].to_numpy(dtype=float)
-
-
-@dataclass
-class RandomRanker(Ranker):
-    name: str = "random"
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        # a seeded hash of (user, trainer): the same pair always gets the same score
-        keys = (frame["user_id"].astype(str) + "|" + frame["trainer_id"].astype(str)).to_numpy()
-        return np.array([int(hashlib.sha256(f"{self.seed}|{k}".encode()).hexdigest()[:12], 16) / 16**12 for k in keys])
-
-
-@dataclass
-class PopularityRanker(Ranker):
-    """Recency-weighted popularity: the trainer's decayed clicks + views + likes."""
-
-    name: str = "popularity"
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        return 1.0 - 1.0 / (1.0 + np.log1p(frame["trainer_engagement_decayed"].to_numpy(dtype=float)))
-
-
-@dataclass
-class GoalPopularityRanker(Ranker):
-    """The rule: goal-matched trainers first, each group by recency-weighted popularity."""
-
-    name: str = "goal_rule"
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        pop = 1.0 - 1.0 / (1.0 + np.log1p(frame["trainer_engagement_decayed"].to_numpy(dtype=float)))
-        return (frame["goal_match"].to_numpy(dtype=float) + pop) / 2.0
-
-
-@dataclass
-class SklearnRanker(Ranker):
-    estimator: object = None
-
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
-        data = as_training_set(train)
-        super().fit(data)
-        self.estimator.fit(data.x, data.y)
-        return self
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.estimator.predict_proba(self._x(frame))[:, 1]
-
-
-def logistic_regression(seed: int) -> SklearnRanker:
-    params = {"C": 1.0, "max_iter": 2000}
-    est = make_pipeline(StandardScaler(), LogisticRegression(**params, random_state=seed))
-    return SklearnRanker(seed=seed, name="logistic_regression", params=params, estimator=est)
-
-
-def random_forest(seed: int) -> SklearnRanker:
-    params = {"n_estimators": 80, "max_depth": 10, "min_samples_leaf": 20, "max_samples": 0.5}
-    est = RandomForestClassifier(**params, random_state=seed, n_jobs=threads())  # same forest for any n_jobs
-    return SklearnRanker(seed=seed, name="random_forest", params=params, estimator=est)
-
-
-LGBM_COMMON = {
-    "n_estimators": 200,
-    "learning_rate": 0.05,
-    "num_leaves": 31,
-    "min_child_samples": 40,
-    "subsample": 0.8,
-    "subsample_freq": 1,
-    "colsample_bytree": 0.8,
-    "reg_lambda": 1.0,
-}
-
-
-@dataclass
-class LightGBMClassifierRanker(Ranker):
-    name: str = "lightgbm_classifier"
-
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
-        data = as_training_set(train)
-        super().fit(data)
-        self.params = dict(LGBM_COMMON)
-        self.model = train_booster({**self.params, "objective": "binary"}, data.binned(), self.seed)
-        return self
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.model.predict(self._x(frame))  # the binary objective predicts probabilities
-
-
-# LambdaRank's own settings: smaller trees with more rows per leaf than the classifier's. One model
-# of 150 steps at lr 0.07: on four generated worlds a bag of five seeded 300-step models at lr 0.035
-# (the previous setting) was no better, at about ten times the cost (README "Figures").
-LAMBDARANK_PARAMS = {
-    **LGBM_COMMON,
-    "n_estimators": 150,
-    "learning_rate": 0.07,
-    "num_leaves": 15,
-    "min_child_samples": 80,
-}
-
-
-@dataclass
-class LightGBMLambdaRanker(Ranker):
-    """LambdaRank: one query group per (target week, user), optimising NDCG directly.
-
-    `bags` > 1 averages that many models that differ only in their seed (seed, seed + 1, ...)."""
-
-    name: str = "lightgbm_lambdarank"
-    k: int = 5
-    bags: int = 1
-
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
-        data = as_training_set(train)
-        super().fit(data)
-        self.params = {**LAMBDARANK_PARAMS, "objective": "lambdarank", "lambdarank_truncation_level": 2 * self.k}
-        self.models = [train_booster(self.params, data.binned(), self.seed + bag) for bag in range(self.bags)]
-        self.params = {**self.params, "bags": self.bags}
-        return self
-
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
-        x = self._x(frame)
-        return np.mean([_squash(model.predict(x)) for model in self.models], axis=0)
-
-
-def candidate_rankers(seed: int, k: int) -> list[Ranker]:
-    return [
-        RandomRanker(seed=seed),
-        PopularityRanker(seed=seed),
-        GoalPopularityRanker(seed=seed),
-        logistic_regression(seed),
-        random_forest(seed),
-        LightGBMClassifierRanker(seed=seed),
-        LightGBMLambdaRanker(seed=seed, k=k),
-    ]
+from recwarehouse.trainer_ranking.rankers import (
+    LAMBDARANK_PARAMS,
+    LGBM_COMMON,
+    LightGBMLambdaRanker,
+    Ranker,
+    TrainingSet,
+    candidate_rankers,
+)
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
     """A stable digest of a data frame's content (row order included)."""
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    return frame_fingerprint(frame)
 
 
 def evaluate(ranker: Ranker, frame: pd.DataFrame, n_relevant: pd.Series, k: int, n_catalog: int) -> dict[str, float]:
@@ -243,7 +44,7 @@ def _registry_row(
     ranker: Ranker, stage: str, train: pd.DataFrame, metrics: dict, fit_seconds: float, data_fp: str
 ) -> dict:
     blob = pickle.dumps(ranker, protocol=5)
-    model_sha = hashlib.sha256(blob).hexdigest()
+    model_sha = hashlib.sha256(blob).hexdigest()  # of the bytes stored, not a seeded hash
     weeks = sorted(pd.to_datetime(train["target_week"]).dt.date.unique())
     return {
         "model_id": f"{ranker.name}-{stage}-{data_fp[:10]}",
@@ -269,7 +70,7 @@ def cap_rows_by_user(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd
     if max_rows is None or len(frame) <= max_rows:
         return frame
     users = np.sort(frame["user_id"].astype(str).unique())
-    order = sorted(users, key=lambda u: hashlib.sha256(f"{seed}|{u}".encode()).hexdigest())
+    order = sorted(users, key=lambda u: seeded_hash(u, seed))
     sizes = frame.groupby("user_id").size().reindex(order).to_numpy()
     keep = set(np.asarray(order)[np.cumsum(sizes) <= max_rows])
     return frame[frame["user_id"].isin(keep)].reset_index(drop=True)
@@ -382,8 +183,8 @@ def train_and_select(
         return empty_registry()
     data_fp = fingerprint(examples.drop(columns=["split"]))
     log(
-        f"training on {len(train):,} rows ({train['user_id'].nunique():,} users x weeks), validating on"
-        f" {len(valid):,} rows of {valid['user_id'].nunique():,} users; {threads()} threads"
+        f"training on {len(train):,} rows ({train[['target_week', 'user_id']].drop_duplicates().shape[0]:,} user"
+        f" weeks), validating on {len(valid):,} rows of {valid['user_id'].nunique():,} users; {threads()} threads"
     )
     rows = []
     train_set = TrainingSet.of(train)  # arrays and LightGBM bins built once for every candidate

@@ -1,6 +1,6 @@
 """Write a copy of a raw data folder with known bad rows added, and a manifest of them.
 
-    python -m recwarehouse.corrupt --src data/test_clean --out data/test
+    python -m recwarehouse.demo.corrupt --src data/test_clean --out data/test
 
 Every bad row is *added* (no good row is changed), so after `dbt build` each staged table must
 hold exactly the clean rows and each `*_rejected` table exactly the added ones, with the reason

@@ -16,7 +16,6 @@ validation fold (the inner split of train), never on the test rows.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import time
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.hashing import frame_fingerprint, seeded_halves, text_fingerprint
 from recwarehouse.metrics import per_user_metrics
 
 BASELINES = ("popularity", "bayes_average", "recency_popularity")
@@ -110,7 +110,7 @@ def _long(fold: Fold, model: str, order: np.ndarray, values: np.ndarray) -> pd.D
 
 def model_id(model: str, params_json: str) -> str:
     """`<model>-<8 hex of the params>`: the same model with the same params has the same id."""
-    return f"{model}-{hashlib.sha256(params_json.encode()).hexdigest()[:8]}"
+    return f"{model}-{text_fingerprint(params_json, 8)}"
 
 
 def ndcg_of_lists(lists: pd.DataFrame, targets: pd.DataFrame, k: int) -> float:
@@ -269,7 +269,7 @@ RERANK_PARAMS = {
 
 
 def _user_half(users: pd.Series, seed: int) -> np.ndarray:
-    return np.array([int(hashlib.sha256(f"{seed}|{u}".encode()).hexdigest()[:8], 16) % 2 for u in users])
+    return seeded_halves(users, seed)
 
 
 def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
@@ -350,7 +350,7 @@ def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, k: int) -> pd.Dat
 def data_fingerprint(folds: pd.DataFrame) -> str:
     """SHA-256 of the fold rows' content, in a fixed order."""
     ordered = folds.sort_values(list(folds.columns), kind="mergesort").reset_index(drop=True)
-    return hashlib.sha256(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes()).hexdigest()
+    return frame_fingerprint(ordered)
 
 
 def registry_rows(summary: pd.DataFrame, params: list[pd.DataFrame], folds: pd.DataFrame, run_id: str) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Deterministic generator of a synthetic fitness platform's raw logs.
 
-    python -m recwarehouse.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 \
+    python -m recwarehouse.demo.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 \
         --seed 42 --out data/demo
 
 Writes one Parquet file per raw table (users, trainers, workouts, events, sessions, feedback) and,
@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recwarehouse import catalog
+from recwarehouse.demo import catalog
 
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND

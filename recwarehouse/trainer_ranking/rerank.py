@@ -15,7 +15,6 @@ Ties go to the better base rank, so the same input gives the same list.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import lightgbm as lgb
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.hashing import seeded_halves
 
 FEATURES = ["model_score", "recency", "popularity", "diversity"]
 FALLBACK_WEIGHTS = np.array([0.5, 0.2, 0.2, 0.1])
@@ -162,7 +162,7 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
 
 
 def _user_half(users: pd.Series, seed: int) -> np.ndarray:
-    return np.array([int(hashlib.sha256(f"{seed}|{u}".encode()).hexdigest()[:8], 16) % 2 for u in users])
+    return seeded_halves(users, seed)
 
 
 def rerank(

@@ -1,0 +1,1 @@
+"""Cold-start lists per segment: MMR diversification."""

@@ -1,0 +1,1 @@
+"""Bring-your-own interactions: baselines, collaborative filtering, the two-stage ranker, evaluation."""

@@ -1,0 +1,1 @@
+"""The weekly trainer ranking: rankers, the ranker registry, the second-stage re-ranker."""
