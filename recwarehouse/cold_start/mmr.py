@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from recwarehouse.diversify import greedy_diversify
+
 TIER_PENALTY = 10.0  # larger than any MMR spread (MMR lies in [-1, 1])
 
 
@@ -58,27 +60,19 @@ def mmr_select(
     Returns (picked index, MMR score at pick, max similarity to earlier picks), each (S, k);
     index -1 (and NaN scores) where a segment has fewer than k valid candidates."""
     relevance = np.asarray(relevance, dtype=float)
-    s_count, c_count = relevance.shape
     tier = np.zeros_like(relevance) if tier is None else np.asarray(tier, dtype=float)
     valid = np.ones(relevance.shape, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
     if not 0.0 <= lam <= 1.0:
         raise ValueError(f"mmr lambda must be in [0, 1], got {lam}")
-    rows = np.arange(s_count)
-    available = valid.copy()
-    max_sim = np.zeros((s_count, c_count))
-    picks = np.full((s_count, k), -1, dtype=np.int64)
-    scores = np.full((s_count, k), np.nan)
-    sims = np.full((s_count, k), np.nan)
-    for step in range(k):
-        mmr = np.round(lam * relevance - (1.0 - lam) * max_sim, 12)
-        eligible = np.where(available, mmr - TIER_PENALTY * tier, -np.inf)
-        j = eligible.argmax(axis=1)  # first maximum: the input order breaks ties
-        ok = np.isfinite(eligible[rows, j])
-        picks[ok, step] = j[ok]
-        scores[ok, step] = mmr[rows, j][ok]
-        sims[ok, step] = max_sim[rows, j][ok]
-        available[rows[ok], j[ok]] = False
-        max_sim[ok] = np.maximum(max_sim[ok], sim[rows[ok], j[ok], :])
+
+    def step_scores(max_sim: np.ndarray, _placed: np.ndarray, _available: np.ndarray) -> np.ndarray:
+        return np.round(lam * relevance - (1.0 - lam) * max_sim, 12) - TIER_PENALTY * tier
+
+    picks, _, sims = greedy_diversify(valid, k, step_scores, lambda rows, slots: sim[rows, slots, :])
+    taken = picks >= 0
+    scores = np.full(picks.shape, np.nan)
+    chosen_relevance = np.take_along_axis(relevance, np.maximum(picks, 0), axis=1)
+    scores[taken] = np.round(lam * chosen_relevance - (1.0 - lam) * sims, 12)[taken]  # MMR, before the tier penalty
     return picks, scores, sims
 
 

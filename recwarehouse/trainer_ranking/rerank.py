@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.diversify import greedy_diversify
 from recwarehouse.hashing import seeded_halves
 
 FEATURES = ["model_score", "recency", "popularity", "diversity"]
@@ -88,31 +89,23 @@ def greedy_rerank(
     four features, the score it was placed with and its new rank."""
     frame, users, valid, arrays, item, row = _pad(frame, trainer_index)
     n_users, width = valid.shape
-    available = valid.copy()
-    max_sim = np.zeros((n_users, width))
-    placed_any = np.zeros(n_users, dtype=bool)
-    out_rows, out_rank, out_div, out_score = [], [], [], []
-    users_idx = np.arange(n_users)
-    for position in range(min(list_size, width)):
+
+    def step_scores(max_sim: np.ndarray, placed_any: np.ndarray, available: np.ndarray) -> np.ndarray:
         diversity = np.where(placed_any[:, None], 1.0 - max_sim, 1.0)
         x = np.stack([arrays["model_score"], arrays["recency"], arrays["popularity"], diversity], axis=-1)
         s = np.full((n_users, width), -np.inf)
         s[available] = np.round(score(x[available]), 12)  # score only what can still be placed
-        j = s.argmax(axis=1)  # first maximum: the better base rank wins a tie
-        ok = np.isfinite(s[users_idx, j])
-        out_rows.append(row[users_idx[ok], j[ok]])
-        out_rank.append(np.full(ok.sum(), position + 1))
-        out_div.append(diversity[users_idx[ok], j[ok]])
-        out_score.append(s[users_idx[ok], j[ok]])
-        available[users_idx[ok], j[ok]] = False
-        placed_any |= ok
-        picked_items = item[users_idx[ok], j[ok]]
-        max_sim[ok] = np.maximum(max_sim[ok], sim[picked_items[:, None], item[ok]])
-    rows = np.concatenate(out_rows)
-    result = frame.iloc[rows].reset_index(drop=True)
-    result["rank"] = np.concatenate(out_rank)
-    result["diversity"] = np.round(np.concatenate(out_div), 12)
-    result["final_score"] = np.round(np.concatenate(out_score), 12)
+        return s
+
+    picks, scores, sims = greedy_diversify(
+        valid, list_size, step_scores, lambda users_, slots: sim[item[users_, slots][:, None], item[users_]]
+    )
+    taken = picks >= 0
+    user_of, position = np.nonzero(taken)  # by user, then rank: the first best wins a tie
+    result = frame.iloc[row[user_of, picks[taken]]].reset_index(drop=True)
+    result["rank"] = position + 1
+    result["diversity"] = np.round(1.0 - sims[taken], 12)  # nothing placed yet: max_sim 0, diversity 1
+    result["final_score"] = np.round(scores[taken], 12)
     return result.sort_values(["user_id", "rank"], kind="mergesort").reset_index(drop=True)
 
 
