@@ -186,3 +186,77 @@ def test_serving_refuses_models_trained_on_other_features() -> None:
     check_features_match(empty_registry(), "anything")  # rule-based serving: nothing to check
     with pytest.raises(RuntimeError, match="trained on features shaped by other settings"):
         check_features_match(registry, "def")
+
+
+def test_item_knn_scores_by_hand_and_sparse_equals_dense() -> None:
+    """Three users, three trainers: cosine similarities and the two neighbour features by hand,
+    and the chunked sparse scoring equals a dense computation on a random matrix."""
+    from scipy import sparse
+
+    from recwarehouse import collaborative
+
+    # u0 engaged a and b, u1 a and b, u2 b and c (weight 1 each): a.b = 2, |a| = sqrt 2, |b| = sqrt 3
+    matrix = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1]], dtype=np.float32))
+    sim = collaborative.item_cosine(matrix)
+    assert sim[0, 1] == pytest.approx(2 / np.sqrt(6)) and sim[1, 2] == pytest.approx(1 / np.sqrt(3))
+    assert sim[0, 2] == 0 and np.all(np.diag(sim) == 0)
+    mean, largest = collaborative.neighbour_scores(matrix, sim, np.array([2, 0]), np.array([0, 2]))
+    # u2 (history b, c) and a: (sim(a,b) + sim(a,c)) / 2; u0 (history a, b) and c: (0 + sim(b,c)) / 2
+    assert mean == pytest.approx([(2 / np.sqrt(6)) / 2, (1 / np.sqrt(3)) / 2])
+    assert largest == pytest.approx([2 / np.sqrt(6), 1 / np.sqrt(3)])
+
+    rng = np.random.default_rng(3)
+    dense = (rng.random((40, 12)) < 0.3) * rng.random((40, 12))
+    users, items = rng.integers(0, 40, 500), rng.integers(0, 12, 500)
+    old_chunk, collaborative.PAIR_CHUNK = collaborative.PAIR_CHUNK, 7  # many chunks
+    try:
+        m, mx = collaborative.neighbour_scores(
+            sparse.csr_matrix(dense), collaborative.item_cosine(sparse.csr_matrix(dense)), users, items
+        )
+    finally:
+        collaborative.PAIR_CHUNK = old_chunk
+    s = collaborative.item_cosine(sparse.csr_matrix(dense))
+    totals = dense.sum(axis=1)
+    expected = np.where(totals[users] > 0, (dense[users] * s[items]).sum(axis=1) / np.maximum(totals[users], 1e-12), 0)
+    assert m == pytest.approx(expected, rel=1e-5, abs=1e-7)
+    assert mx == pytest.approx(((dense[users] > 0) * s[items]).max(axis=1), rel=1e-6)
+
+
+def test_as_of_item_knn_never_reads_the_target_week() -> None:
+    """Rows of week T and later change nothing of week T's features."""
+    from recwarehouse.collaborative import as_of_neighbour_scores
+
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19"])
+    history = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u2", "u2", "u3"],
+            "item_id": ["a", "b", "a", "b", "c"],
+            "event_week": weeks[[0, 0, 0, 1, 0]],
+        }
+    )
+    pairs = pd.DataFrame({"target_week": weeks[2], "user_id": ["u1", "u3"], "item_id": ["c", "a"]})
+    before = as_of_neighbour_scores(history, pairs, decay=0.5)
+    later = pd.DataFrame({"user_id": ["u1", "u3", "u9"], "item_id": ["c", "a", "c"], "event_week": weeks[[2, 2, 2]]})
+    after = as_of_neighbour_scores(pd.concat([history, later], ignore_index=True), pairs, decay=0.5)
+    pd.testing.assert_frame_equal(before, after)
+    assert before["cf_similarity"].tolist() == [0.0, 0.0]  # c is co-engaged with nothing before T
+
+
+def test_puresvd_projection_equals_a_dense_svd() -> None:
+    """(r_u V) . v_i / |r_u| with V the top right singular vectors, against numpy's dense SVD."""
+    from scipy import sparse
+
+    from recwarehouse.collaborative import item_factors, projection_scores
+
+    rng = np.random.default_rng(5)
+    dense = (rng.random((60, 15)) < 0.35) * rng.random((60, 15))
+    users, items = rng.integers(0, 60, 300), rng.integers(0, 15, 300)
+    factors = item_factors(sparse.csr_matrix(dense), 4)
+    got = projection_scores(sparse.csr_matrix(dense), factors, users, items)
+    v = np.linalg.svd(dense, full_matrices=False)[2][:4].T  # the same subspace (signs may differ)
+    norms = np.linalg.norm(dense, axis=1)
+    expected = np.where(
+        norms[users] > 0, ((dense[users] @ v) * v[items]).sum(axis=1) / np.maximum(norms[users], 1e-12), 0
+    )
+    assert got == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    assert item_factors(sparse.csr_matrix(dense), 0).shape == (15, 0)  # cf_factors 0: the feature is off

@@ -1,6 +1,7 @@
 {#- One row per (target week, user, candidate trainer): every feature as of T-1, and the label.
     Label: the user clicked, viewed or liked the trainer in week T (null in the serve week).
-    `max_source_week` is the latest week any feature read; a data test holds it below T. -#}
+    `max_source_week` is the latest week any feature read; a data test holds it below T. The
+    collaborative features come from a Python model (0 on the `spark` target, which runs none). -#}
 
 with
 
@@ -47,6 +48,12 @@ workouts as (
 weekly as (
     select * from {{ ref('int_user_trainer_weeks_aggregated') }}
 ),
+
+{% if python_stages_enabled() -%}
+collaborative as (
+    select * from {{ ref('ml_trainer_collaborative_scores') }}
+),
+{%- endif %}
 
 trainer_type_share_at_target as (
     select
@@ -142,6 +149,15 @@ final as (
         coalesce(pair_history.pair_mean_watch_fraction, 0) as pair_mean_watch_fraction,
         coalesce(pair_history.pair_engaged_weeks, 0) as pair_engaged_weeks,
         coalesce(pair_history.pair_weeks_since_engaged, 99) as pair_weeks_since_engaged,
+        {% if python_stages_enabled() -%}
+            coalesce(collaborative.cf_similarity, 0) as cf_similarity,
+            coalesce(collaborative.cf_max_similarity, 0) as cf_max_similarity,
+            coalesce(collaborative.cf_svd_score, 0) as cf_svd_score,
+        {%- else -%}
+            cast(0 as double) as cf_similarity,
+            cast(0 as double) as cf_max_similarity,
+            cast(0 as double) as cf_svd_score,
+        {%- endif %}
         {{ columns_except(ref('int_trainer_speciality_flags'), 'speciality_flags', ['trainer_id'], coalesce_to=0) }},
         case
             when target_weeks.split = 'serve' then null
@@ -181,6 +197,13 @@ final as (
             and candidates.trainer_id = goal_trainers.trainer_id
     left join speciality_flags
         on candidates.trainer_id = speciality_flags.trainer_id
+    {% if python_stages_enabled() -%}
+        left join collaborative
+            on
+                candidates.user_id = collaborative.user_id
+                and candidates.trainer_id = collaborative.trainer_id
+                and candidates.target_week = collaborative.target_week
+    {%- endif %}
     left join labels
         on
             candidates.user_id = labels.user_id
