@@ -260,3 +260,27 @@ def test_puresvd_projection_equals_a_dense_svd() -> None:
     )
     assert got == pytest.approx(expected, rel=1e-6, abs=1e-9)
     assert item_factors(sparse.csr_matrix(dense), 0).shape == (15, 0)  # cf_factors 0: the feature is off
+
+
+def test_collaborative_features_do_not_depend_on_row_order() -> None:
+    """A database scan returns rows in any order; the features must come out bit for bit the same."""
+    from recwarehouse.collaborative import as_of_neighbour_scores
+
+    rng = np.random.default_rng(11)
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"])
+    history = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in rng.integers(0, 30, 400)],
+            "item_id": [f"t{i}" for i in rng.integers(0, 12, 400)],
+            "event_week": weeks[rng.integers(0, 3, 400)],
+        }
+    ).drop_duplicates()
+    pairs = pd.DataFrame(
+        {"target_week": weeks[3], "user_id": [f"u{i}" for i in range(30)], "item_id": [f"t{i % 12}" for i in range(30)]}
+    )
+    key = ["target_week", "user_id", "item_id"]
+    a = as_of_neighbour_scores(history, pairs, 0.8, factors=3).sort_values(key).reset_index(drop=True)
+    shuffled = as_of_neighbour_scores(
+        history.sample(frac=1, random_state=1), pairs.sample(frac=1, random_state=2), 0.8, 3
+    )
+    pd.testing.assert_frame_equal(a, shuffled.sort_values(key).reset_index(drop=True), check_exact=True)

@@ -98,8 +98,12 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     taken over every user) and `cf_max_similarity`, and PureSVD's `cf_svd_score` with `factors`
     latent factors."""
     out = []
-    user_codes = {u: n for n, u in enumerate(pd.unique(pd.concat([history["user_id"], pairs["user_id"]])))}
-    item_codes = {i: n for n, i in enumerate(pd.unique(pd.concat([history["item_id"], pairs["item_id"]])))}
+    # a database scan returns rows in any order: fix it, so sums and codes (and so every float of
+    # the result) are the same on every run
+    history = history.sort_values(["user_id", "item_id", "event_week"], kind="mergesort").reset_index(drop=True)
+    pairs = pairs.sort_values(["target_week", "user_id", "item_id"], kind="mergesort").reset_index(drop=True)
+    user_codes = {u: n for n, u in enumerate(np.unique(pd.concat([history["user_id"], pairs["user_id"]]).astype(str)))}
+    item_codes = {i: n for n, i in enumerate(np.unique(pd.concat([history["item_id"], pairs["item_id"]]).astype(str)))}
     history_users = history["user_id"].map(user_codes).to_numpy()
     history_items = history["item_id"].map(item_codes).to_numpy()
     history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
