@@ -7,6 +7,7 @@ loaded, which is when LightGBM or scikit-learn's compiled parts are first import
 Python model imports this package first."""
 
 import os
+from contextlib import contextmanager
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -21,3 +22,13 @@ def threads() -> int:
             raise ValueError(f"RECWAREHOUSE_THREADS must be a whole number >= 1, got {value!r}")
         return int(value)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextmanager
+def thread_limit():
+    """Hold BLAS and OpenMP pools (numpy, scipy, LightGBM, scikit-learn) to `threads()` inside the
+    block: they are loaded before any setting of ours can reach them through the environment."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads()):
+        yield

@@ -13,6 +13,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.linalg import svds
 
+from recwarehouse import thread_limit
+
 PAIR_CHUNK = 50_000  # scored pairs per step: PAIR_CHUNK x items float32 (200 MB at 1,000 items)
 
 
@@ -107,26 +109,34 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     history_users = history["user_id"].map(user_codes).to_numpy()
     history_items = history["item_id"].map(item_codes).to_numpy()
     history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
-    for target_week, week_pairs in pairs.groupby("target_week", sort=True):
-        before = history_weeks < np.datetime64(pd.Timestamp(target_week))
-        age = (np.datetime64(pd.Timestamp(target_week)) - history_weeks[before]) // np.timedelta64(7, "D")
-        weights = np.power(float(decay), age.astype(np.float64) - 1.0)
-        matrix = user_item_matrix(
-            history_users[before], history_items[before], weights, len(user_codes), len(item_codes)
-        )
-        pair_users = week_pairs["user_id"].map(user_codes).to_numpy()
-        pair_items = week_pairs["item_id"].map(item_codes).to_numpy()
-        mean, largest = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
-        projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
-        out.append(
-            week_pairs[["target_week", "user_id", "item_id"]].assign(
-                cf_similarity=np.round(mean, 9),
-                cf_max_similarity=np.round(largest, 9),
-                cf_svd_score=np.round(projected, 9),
-            )
-        )
+    codes = (history_users, history_items, history_weeks, len(user_codes), len(item_codes))
+    with thread_limit():
+        for target_week, week_pairs in pairs.groupby("target_week", sort=True):
+            pair_users = week_pairs["user_id"].map(user_codes).to_numpy()
+            pair_items = week_pairs["item_id"].map(item_codes).to_numpy()
+            features = _week_features(codes, target_week, pair_users, pair_items, decay, factors)
+            out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
     if not out:
         return pairs[["target_week", "user_id", "item_id"]].assign(
             cf_similarity=0.0, cf_max_similarity=0.0, cf_svd_score=0.0
         )
     return pd.concat(out, ignore_index=True)
+
+
+def _week_features(
+    codes: tuple, target_week, pair_users: np.ndarray, pair_items: np.ndarray, decay: float, factors: int
+) -> dict[str, np.ndarray]:
+    """The three features of one target week's pairs, from the history before that week."""
+    history_users, history_items, history_weeks, n_users, n_items = codes
+    week = np.datetime64(pd.Timestamp(target_week))
+    before = history_weeks < week
+    age = (week - history_weeks[before]) // np.timedelta64(7, "D")
+    weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+    matrix = user_item_matrix(history_users[before], history_items[before], weights, n_users, n_items)
+    mean, largest = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
+    projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
+    return {
+        "cf_similarity": np.round(mean, 9),
+        "cf_max_similarity": np.round(largest, 9),
+        "cf_svd_score": np.round(projected, 9),
+    }

@@ -8,6 +8,7 @@ The merge (see the YAML) makes the table exactly the rows returned."""
 
 import pandas as pd
 
+from recwarehouse import thread_limit
 from recwarehouse.progress import log
 from recwarehouse.trainer_ranking.registry import (
     examples_fingerprint,
@@ -50,7 +51,8 @@ def model(dbt, session):
         .set_index("user_id")["n_relevant"]
     )
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
-    return train_and_select(
-        examples.df(), positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows,
-        trained_because=reason, feature_fingerprint=feature_fingerprint,
-    )  # fmt: skip
+    with thread_limit():
+        return train_and_select(
+            examples.df(), positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows,
+            trained_because=reason, feature_fingerprint=feature_fingerprint,
+        )  # fmt: skip
