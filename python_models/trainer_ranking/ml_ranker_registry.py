@@ -52,7 +52,8 @@ def model(dbt, session):
     )
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
     with thread_limit():
-        return train_and_select(
+        registry = train_and_select(
             examples.df(), positives, k=k, seed=seed, n_catalog=n_catalog, max_training_rows=max_rows,
             trained_because=reason, feature_fingerprint=feature_fingerprint,
         )  # fmt: skip
+    return registry

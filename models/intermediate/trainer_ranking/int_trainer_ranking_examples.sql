@@ -49,11 +49,20 @@ weekly as (
     select * from {{ ref('int_user_trainer_weeks_aggregated') }}
 ),
 
-{% if python_stages_enabled() -%}
 collaborative as (
-    select * from {{ ref('ml_trainer_collaborative_scores') }}
+    {% if python_stages_enabled() -%}
+        select * from {{ ref('ml_trainer_collaborative_scores') }}
+    {%- else -%}
+        select
+            cast(null as date) as target_week,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as trainer_id,
+            cast(null as double) as cf_similarity,
+            cast(null as double) as cf_max_similarity,
+            cast(null as double) as cf_svd_score
+        where false
+    {%- endif %}
 ),
-{%- endif %}
 
 trainer_type_share_at_target as (
     select
@@ -149,15 +158,9 @@ final as (
         coalesce(pair_history.pair_mean_watch_fraction, 0) as pair_mean_watch_fraction,
         coalesce(pair_history.pair_engaged_weeks, 0) as pair_engaged_weeks,
         coalesce(pair_history.pair_weeks_since_engaged, 99) as pair_weeks_since_engaged,
-        {% if python_stages_enabled() -%}
-            coalesce(collaborative.cf_similarity, 0) as cf_similarity,
-            coalesce(collaborative.cf_max_similarity, 0) as cf_max_similarity,
-            coalesce(collaborative.cf_svd_score, 0) as cf_svd_score,
-        {%- else -%}
-            cast(0 as double) as cf_similarity,
-            cast(0 as double) as cf_max_similarity,
-            cast(0 as double) as cf_svd_score,
-        {%- endif %}
+        coalesce(collaborative.cf_similarity, 0) as cf_similarity,
+        coalesce(collaborative.cf_max_similarity, 0) as cf_max_similarity,
+        coalesce(collaborative.cf_svd_score, 0) as cf_svd_score,
         {{ columns_except(ref('int_trainer_speciality_flags'), 'speciality_flags', ['trainer_id'], coalesce_to=0) }},
         case
             when target_weeks.split = 'serve' then null
@@ -197,13 +200,11 @@ final as (
             and candidates.trainer_id = goal_trainers.trainer_id
     left join speciality_flags
         on candidates.trainer_id = speciality_flags.trainer_id
-    {% if python_stages_enabled() -%}
-        left join collaborative
-            on
-                candidates.user_id = collaborative.user_id
-                and candidates.trainer_id = collaborative.trainer_id
-                and candidates.target_week = collaborative.target_week
-    {%- endif %}
+    left join collaborative
+        on
+            candidates.user_id = collaborative.user_id
+            and candidates.trainer_id = collaborative.trainer_id
+            and candidates.target_week = collaborative.target_week
     left join labels
         on
             candidates.user_id = labels.user_id
