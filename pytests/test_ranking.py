@@ -200,26 +200,31 @@ def test_item_knn_scores_by_hand_and_sparse_equals_dense() -> None:
     sim = collaborative.item_cosine(matrix)
     assert sim[0, 1] == pytest.approx(2 / np.sqrt(6)) and sim[1, 2] == pytest.approx(1 / np.sqrt(3))
     assert sim[0, 2] == 0 and np.all(np.diag(sim) == 0)
-    mean, largest = collaborative.neighbour_scores(matrix, sim, np.array([2, 0]), np.array([0, 2]))
+    mean = collaborative.neighbour_scores(matrix, sim, np.array([2, 0]), np.array([0, 2]))
     # u2 (history b, c) and a: (sim(a,b) + sim(a,c)) / 2; u0 (history a, b) and c: (0 + sim(b,c)) / 2
     assert mean == pytest.approx([(2 / np.sqrt(6)) / 2, (1 / np.sqrt(3)) / 2])
-    assert largest == pytest.approx([2 / np.sqrt(6), 1 / np.sqrt(3)])
 
     rng = np.random.default_rng(3)
     dense = (rng.random((40, 12)) < 0.3) * rng.random((40, 12))
     users, items = rng.integers(0, 40, 500), rng.integers(0, 12, 500)
-    old_chunk, collaborative.PAIR_CHUNK = collaborative.PAIR_CHUNK, 7  # many chunks
+    old_chunk, collaborative.USER_CHUNK = collaborative.USER_CHUNK, 7  # many chunks
     try:
-        m, mx = collaborative.neighbour_scores(
+        m = collaborative.neighbour_scores(
             sparse.csr_matrix(dense), collaborative.item_cosine(sparse.csr_matrix(dense)), users, items
         )
+        p = collaborative.projection_scores(
+            sparse.csr_matrix(dense), collaborative.item_factors(sparse.csr_matrix(dense), 3), users, items
+        )
     finally:
-        collaborative.PAIR_CHUNK = old_chunk
+        collaborative.USER_CHUNK = old_chunk
     s = collaborative.item_cosine(sparse.csr_matrix(dense))
     totals = dense.sum(axis=1)
     expected = np.where(totals[users] > 0, (dense[users] * s[items]).sum(axis=1) / np.maximum(totals[users], 1e-12), 0)
     assert m == pytest.approx(expected, rel=1e-5, abs=1e-7)
-    assert mx == pytest.approx(((dense[users] > 0) * s[items]).max(axis=1), rel=1e-6)
+    one_chunk = collaborative.projection_scores(
+        sparse.csr_matrix(dense), collaborative.item_factors(sparse.csr_matrix(dense), 3), users, items
+    )
+    assert p == pytest.approx(one_chunk, rel=1e-9, abs=1e-12)  # chunked scoring equals one-shot scoring
 
 
 def test_as_of_item_knn_never_reads_the_target_week() -> None:

@@ -15,7 +15,7 @@ from scipy.sparse.linalg import svds
 
 from recwarehouse import thread_limit
 
-PAIR_CHUNK = 50_000  # scored pairs per step: PAIR_CHUNK x items float32 (200 MB at 1,000 items)
+USER_CHUNK = 4_096  # users per step: USER_CHUNK x items scores (16 MB at 1,000 items)
 
 
 def user_item_matrix(
@@ -38,24 +38,30 @@ def item_cosine(matrix: sparse.csr_matrix) -> np.ndarray:
     return similarity
 
 
+def _user_chunks(users: np.ndarray, n_users: int):
+    """(first user code, positions of the pairs whose user is in the chunk), chunk by chunk."""
+    order = np.argsort(users, kind="stable")
+    sorted_users = users[order]
+    for first in range(0, n_users, USER_CHUNK):
+        lo, hi = np.searchsorted(sorted_users, [first, first + USER_CHUNK])
+        if hi > lo:
+            yield first, order[lo:hi]
+
+
 def neighbour_scores(
     matrix: sparse.csr_matrix, similarity: np.ndarray, users: np.ndarray, items: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """For each (user, item) pair: the weighted mean similarity of the item to the user's items
-    (weights = the user's row) and the largest such similarity. Both 0 for a user with no history.
-    Pairs are scored in chunks of PAIR_CHUNK."""
+    (weights = the user's row); 0 for a user with no history. Users are scored USER_CHUNK at a
+    time: their rows times the similarity matrix, read at the pairs' items, so the work grows with
+    the engagements and the catalogue, not with pairs x items."""
     totals = np.asarray(matrix.sum(axis=1)).ravel()
     mean = np.zeros(len(users), dtype=np.float64)
-    largest = np.zeros(len(users), dtype=np.float64)
-    for start in range(0, len(users), PAIR_CHUNK):
-        u, i = users[start : start + PAIR_CHUNK], items[start : start + PAIR_CHUNK]
-        rows = matrix[u]  # (chunk, items) sparse: each pair's user history
-        weighted = np.asarray(rows.multiply(similarity[i]).sum(axis=1)).ravel()
+    for first, at in _user_chunks(users, matrix.shape[0]):
+        weighted = np.asarray(matrix[first : first + USER_CHUNK] @ similarity)[users[at] - first, items[at]]
         with np.errstate(divide="ignore", invalid="ignore"):
-            mean[start : start + len(u)] = np.where(totals[u] > 0, weighted / totals[u], 0.0)
-        touched = (rows > 0).multiply(similarity[i])
-        largest[start : start + len(u)] = touched.max(axis=1).toarray().ravel() if touched.nnz else 0.0
-    return mean, largest
+            mean[at] = np.where(totals[users[at]] > 0, weighted / totals[users[at]], 0.0)
+    return mean
 
 
 def item_factors(matrix: sparse.csr_matrix, factors: int) -> np.ndarray:
@@ -75,18 +81,16 @@ def projection_scores(
 ) -> np.ndarray:
     """PureSVD: the user's row projected on the item factors and read at the item,
     (r_u V) . v_i, divided by |r_u| so users with long histories do not score higher across the
-    board (0 for a user with no history). Chunked like `neighbour_scores`."""
+    board (0 for a user with no history). Chunked by user like `neighbour_scores`."""
     scores = np.zeros(len(users), dtype=np.float64)
     if factors.shape[1] == 0:
         return scores
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    for start in range(0, len(users), PAIR_CHUNK):
-        u, i = users[start : start + PAIR_CHUNK], items[start : start + PAIR_CHUNK]
-        projected = np.asarray(matrix[u] @ factors)
+    for first, at in _user_chunks(users, matrix.shape[0]):
+        projected = np.asarray(matrix[first : first + USER_CHUNK] @ factors)[users[at] - first]
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores[start : start + len(u)] = np.where(
-                norms[u] > 0, (projected * factors[i]).sum(axis=1) / norms[u], 0.0
-            )
+            dots = (projected * factors[items[at]]).sum(axis=1)
+            scores[at] = np.where(norms[users[at]] > 0, dots / norms[users[at]], 0.0)
     return scores
 
 
@@ -97,46 +101,39 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     pairs: (target_week, user_id, item_id). A user's weight on an item is its engaged weeks before
     T, each weighted decay^(T-1-week) (last week counts fully). Returns pairs with item-kNN's
     `cf_similarity` (weighted mean cosine similarity of the item to the user's items, the cosine
-    taken over every user) and `cf_max_similarity`, and PureSVD's `cf_svd_score` with `factors`
-    latent factors."""
+    taken over every user) and PureSVD's `cf_svd_score` with `factors` latent factors."""
     out = []
-    # a database scan returns rows in any order: fix it, so sums and codes (and so every float of
-    # the result) are the same on every run
-    history = history.sort_values(["user_id", "item_id", "event_week"], kind="mergesort").reset_index(drop=True)
-    pairs = pairs.sort_values(["target_week", "user_id", "item_id"], kind="mergesort").reset_index(drop=True)
-    user_codes = {u: n for n, u in enumerate(np.unique(pd.concat([history["user_id"], pairs["user_id"]]).astype(str)))}
-    item_codes = {i: n for n, i in enumerate(np.unique(pd.concat([history["item_id"], pairs["item_id"]]).astype(str)))}
-    history_users = history["user_id"].map(user_codes).to_numpy()
-    history_items = history["item_id"].map(item_codes).to_numpy()
+    # a database scan returns rows in any order: codes come from the sorted ids and the history is
+    # put in code order, so sums (and so every float of the result) are the same on every run
+    user_index = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], pairs["user_id"]])).astype(object)))
+    item_index = pd.Index(np.sort(pd.unique(pd.concat([history["item_id"], pairs["item_id"]])).astype(object)))
+    history_users = user_index.get_indexer(history["user_id"])
+    history_items = item_index.get_indexer(history["item_id"])
     history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
-    codes = (history_users, history_items, history_weeks, len(user_codes), len(item_codes))
+    order = np.lexsort((history_weeks, history_items, history_users))
+    history_users, history_items, history_weeks = history_users[order], history_items[order], history_weeks[order]
+    codes = (history_users, history_items, history_weeks, len(user_index), len(item_index))
     with thread_limit():
         for target_week, week_pairs in pairs.groupby("target_week", sort=True):
-            pair_users = week_pairs["user_id"].map(user_codes).to_numpy()
-            pair_items = week_pairs["item_id"].map(item_codes).to_numpy()
+            pair_users = user_index.get_indexer(week_pairs["user_id"])
+            pair_items = item_index.get_indexer(week_pairs["item_id"])
             features = _week_features(codes, target_week, pair_users, pair_items, decay, factors)
             out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
     if not out:
-        return pairs[["target_week", "user_id", "item_id"]].assign(
-            cf_similarity=0.0, cf_max_similarity=0.0, cf_svd_score=0.0
-        )
+        return pairs[["target_week", "user_id", "item_id"]].assign(cf_similarity=0.0, cf_svd_score=0.0)
     return pd.concat(out, ignore_index=True)
 
 
 def _week_features(
     codes: tuple, target_week, pair_users: np.ndarray, pair_items: np.ndarray, decay: float, factors: int
 ) -> dict[str, np.ndarray]:
-    """The three features of one target week's pairs, from the history before that week."""
+    """The two features of one target week's pairs, from the history before that week."""
     history_users, history_items, history_weeks, n_users, n_items = codes
     week = np.datetime64(pd.Timestamp(target_week))
     before = history_weeks < week
     age = (week - history_weeks[before]) // np.timedelta64(7, "D")
     weights = np.power(float(decay), age.astype(np.float64) - 1.0)
     matrix = user_item_matrix(history_users[before], history_items[before], weights, n_users, n_items)
-    mean, largest = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
+    mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
     projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
-    return {
-        "cf_similarity": np.round(mean, 9),
-        "cf_max_similarity": np.round(largest, 9),
-        "cf_svd_score": np.round(projected, 9),
-    }
+    return {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}

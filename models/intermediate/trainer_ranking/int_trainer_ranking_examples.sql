@@ -58,7 +58,6 @@ collaborative as (
             cast(null as {{ dbt.type_string() }}) as user_id,
             cast(null as {{ dbt.type_string() }}) as trainer_id,
             cast(null as double) as cf_similarity,
-            cast(null as double) as cf_max_similarity,
             cast(null as double) as cf_svd_score
         where false
     {%- endif %}
@@ -159,7 +158,6 @@ final as (
         coalesce(pair_history.pair_engaged_weeks, 0) as pair_engaged_weeks,
         coalesce(pair_history.pair_weeks_since_engaged, 99) as pair_weeks_since_engaged,
         coalesce(collaborative.cf_similarity, 0) as cf_similarity,
-        coalesce(collaborative.cf_max_similarity, 0) as cf_max_similarity,
         coalesce(collaborative.cf_svd_score, 0) as cf_svd_score,
         {{ columns_except(ref('int_trainer_speciality_flags'), 'speciality_flags', ['trainer_id'], coalesce_to=0) }},
         case
