@@ -268,10 +268,6 @@ RERANK_PARAMS = {
 }
 
 
-def _user_half(users: pd.Series, seed: int) -> np.ndarray:
-    return seeded_halves(users, seed)
-
-
 def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
     ordered = frame.sort_values(["user_id", "item_id"], kind="mergesort")
     groups = ordered.groupby("user_id", sort=False).size().to_numpy()
@@ -302,7 +298,7 @@ def two_stage(features: pd.DataFrame, k: int, seed: int) -> tuple[pd.DataFrame, 
     if val["label"].sum() == 0:
         raise ValueError("the validation fold's candidates contain no positive: nothing to learn from")
     t0 = time.perf_counter()
-    half = _user_half(val["user_id"], seed)
+    half = seeded_halves(val["user_id"], seed)
     cross = np.empty(len(val))
     for h in (0, 1):
         model = _fit_ranker(val[half != h], k, seed)

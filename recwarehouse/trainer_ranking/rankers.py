@@ -40,7 +40,6 @@ class TrainingSet:
     feature matrix, labels and LambdaRank's query groups (target week x user), and LightGBM's
     binned Dataset, built on first use and reused by every LightGBM fit on these rows."""
 
-    frame: pd.DataFrame
     features: list[str]
     x: np.ndarray
     y: np.ndarray
@@ -52,7 +51,7 @@ class TrainingSet:
         ordered = frame.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
         features = feature_columns(ordered)
         groups = ordered.groupby(["target_week", "user_id"], sort=False).size().to_numpy()
-        return cls(ordered, features, ordered[features].to_numpy(dtype=float), ordered["label"].to_numpy(int), groups)
+        return cls(features, ordered[features].to_numpy(dtype=float), ordered["label"].to_numpy(int), groups)
 
     def binned(self) -> lgb.Dataset:
         if self._binned is None:

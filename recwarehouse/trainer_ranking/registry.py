@@ -29,11 +29,6 @@ from recwarehouse.trainer_ranking.rankers import (
 )
 
 
-def fingerprint(frame: pd.DataFrame) -> str:
-    """A stable digest of a data frame's content (row order included)."""
-    return frame_fingerprint(frame)
-
-
 def evaluate(ranker: Ranker, frame: pd.DataFrame, n_relevant: pd.Series, k: int, n_catalog: int) -> dict[str, float]:
     scored = frame[["user_id", "trainer_id", "label"]].copy()
     scored["score"] = ranker.score(frame)
@@ -96,7 +91,7 @@ def prepare_examples(examples: pd.DataFrame, max_training_rows: int | None, seed
 
 def examples_fingerprint(examples: pd.DataFrame, max_training_rows: int | None, seed: int) -> str:
     """The `data_fingerprint` `train_and_select` would record for these examples."""
-    return fingerprint(prepare_examples(examples, max_training_rows, seed).drop(columns=["split"]))
+    return frame_fingerprint(prepare_examples(examples, max_training_rows, seed).drop(columns=["split"]))
 
 
 def training_settings(k: int, seed: int, max_training_rows: int | None, feature_fingerprint: str = "") -> str:
@@ -181,7 +176,7 @@ def train_and_select(
         # no training data (a new platform, or split vars that leave no training week): an empty
         # registry; serving then falls back to the rule-based score and says so in the run log
         return empty_registry()
-    data_fp = fingerprint(examples.drop(columns=["split"]))
+    data_fp = frame_fingerprint(examples.drop(columns=["split"]))
     log(
         f"training on {len(train):,} rows ({train[['target_week', 'user_id']].drop_duplicates().shape[0]:,} user"
         f" weeks), validating on {len(valid):,} rows of {valid['user_id'].nunique():,} users; {threads()} threads"

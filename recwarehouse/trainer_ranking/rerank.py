@@ -154,10 +154,6 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
     return model
 
 
-def _user_half(users: pd.Series, seed: int) -> np.ndarray:
-    return seeded_halves(users, seed)
-
-
 def rerank(
     candidates: pd.DataFrame,
     trainer_sets: dict[str, set],
@@ -189,8 +185,8 @@ def rerank(
                 outputs.append(greedy_rerank(part, sim, index, fallback_score, list_size))
     else:
         info["reranker"] = "lightgbm_lambdarank"
-        half = _user_half(val["user_id"], seed)
-        row_half = _user_half(rows["user_id"], seed)
+        half = seeded_halves(val["user_id"], seed)
+        row_half = seeded_halves(rows["user_id"], seed)
         for h in (0, 1):
             other = fit_reranker(rows[row_half != h], seed) or model
             outputs.append(greedy_rerank(val[half == h], sim, index, other.predict, list_size))
