@@ -5,16 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
+from recwarehouse.interactions.matrix import Fold, repeat_weight, scored_chunks, top_n_rows
 from recwarehouse.interactions.models import (
-    Fold,
+    FirstStage,
+    FoldTargets,
+    ListBuilder,
+    ease_skip_reason,
     ease_weights,
     evaluate_lists,
+    fit_model,
+    global_top_n,
     itemknn_weights,
     model_id,
     registry_rows,
-    top_n,
+    scorer,
+    skipped_models,
 )
 
 X = np.array(
@@ -33,19 +41,20 @@ def test_ease_matches_a_ridge_regression_per_item() -> None:
     # independent computation: each column j regressed on the other columns with an L2 penalty,
     # b_{-j,j} = (X_{-j}' X_{-j} + lambda I)^-1 X_{-j}' x_j, b_jj = 0 -- EASE's closed form
     lam = 2.0
-    b = ease_weights(X, lam)
+    b = ease_weights(sp.csr_matrix(X), lam)
+    assert b.dtype == np.float32
     for j in range(X.shape[1]):
         others = [c for c in range(X.shape[1]) if c != j]
         xo = X[:, others]
         expected = np.linalg.solve(xo.T @ xo + lam * np.eye(len(others)), xo.T @ X[:, j])
-        assert b[others, j] == pytest.approx(expected, abs=1e-10)
+        assert b[others, j] == pytest.approx(expected, abs=1e-6)
         assert b[j, j] == 0.0
     with pytest.raises(ValueError, match="lambda"):
         ease_weights(X, 0.0)
 
 
 def test_itemknn_is_cosine_with_a_zero_diagonal() -> None:
-    sim = itemknn_weights(X)
+    sim = itemknn_weights(X).toarray()
     expected = cosine_similarity(X.T)
     np.fill_diagonal(expected, 0.0)
     assert sim == pytest.approx(expected)
@@ -53,22 +62,143 @@ def test_itemknn_is_cosine_with_a_zero_diagonal() -> None:
     assert sim[0, 1] == pytest.approx(2 / 3)
 
 
+def test_itemknn_keeps_each_items_k_most_similar() -> None:
+    full = itemknn_weights(X).toarray()
+    top1 = itemknn_weights(X, k=1).toarray()
+    assert ((top1 > 0).sum(axis=1) <= 1).all()
+    for i in range(X.shape[1]):  # the one kept is the row's largest similarity
+        kept = np.flatnonzero(top1[i])
+        assert full[i, kept[0]] == pytest.approx(full[i].max())
+
+
 def test_top_n_skips_seen_items_and_breaks_ties_by_item() -> None:
     scores = np.array([[0.5, 0.9, 0.5, 0.1], [0.2, 0.2, 0.2, 0.2]])
-    seen = np.array([[False, True, False, False], [False, False, True, False]])
-    order, values = top_n(scores, seen, 3)
+    seen = sp.csr_matrix(np.array([[0, 1, 0, 0], [0, 0, 1, 0]], dtype=np.float32))
+    order, values = top_n_rows(scores, seen, 3)
     assert order.tolist() == [[0, 2, 3], [0, 1, 3]]
     assert values[0].tolist() == [0.5, 0.5, 0.1]
     # fewer unseen items than n: the rest are -inf and dropped downstream
-    order, values = top_n(scores[:1], np.array([[True, True, True, False]]), 3)
+    order, values = top_n_rows(scores[:1], sp.csr_matrix(np.array([[1, 1, 1, 0]], dtype=np.float32)), 3)
     assert order[0, 0] == 3 and np.isinf(values[0, 1:]).all()
+
+
+def test_top_n_matches_a_full_stable_sort_with_many_ties() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, size=(50, 40)).astype(float)  # many equal scores, ties at every cut
+    seen = sp.random(50, 40, density=0.2, random_state=4, format="csr")
+    cols, _ = top_n_rows(scores, seen, 7)
+    masked = np.where(seen.toarray() > 0, -np.inf, scores)
+    expected = np.argsort(-masked, axis=1, kind="stable")[:, :7]
+    assert cols.tolist() == expected.tolist()
+
+
+def _history(seed: int, users: int = 120, items: int = 60, rows: int = 1500) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"u{x:03d}" for x in rng.integers(0, users, rows)],
+            "item_id": [f"i{x:03d}" for x in (rng.zipf(1.5, rows) % items)],
+        }
+    )
+    frame["recency_rank"] = frame.groupby("user_id").cumcount(ascending=False)
+    return frame
+
+
+@pytest.mark.parametrize(
+    "model, params", [("ease", {"lambda": 50.0, "tau": 3.0}), ("itemknn", {"neighbours": 1000, "tau": 0.0})]
+)
+def test_sparse_chunked_top_n_equals_the_dense_one_shot_computation(model, params) -> None:
+    fold = Fold.from_history(_history(1), "binary")
+    fitted = fit_model(model, fold, params, seed=0)
+    # dense reference: X as a numpy array, profile weights by hand, one product, a full stable sort
+    dense = fold.x.toarray().astype(np.float64)
+    recency = fold.recency.toarray() - 1.0
+    profile = dense * (np.exp(-recency / params["tau"]) if params["tau"] else 1.0)
+    weights = fitted if isinstance(fitted, np.ndarray) else fitted.toarray()
+    reference = profile @ weights.astype(np.float64)
+    masked = np.where(dense > 0, -np.inf, reference)
+    one_chunk_mb, sixteen_rows_mb = 1e6, 16 * fold.shape[1] * 12 / 2**20
+    results = []
+    for memory_mb in (one_chunk_mb, sixteen_rows_mb):
+        chunks = list(scored_chunks(fold, scorer(model, fold, params, fitted), 10, memory_mb))
+        assert len(chunks) == (1 if memory_mb == one_chunk_mb else -(-fold.shape[0] // 16))
+        results.append((np.vstack([c for _, c, _ in chunks]), np.vstack([v for _, _, v in chunks])))
+    assert np.array_equal(results[0][0], results[1][0])  # chunked == one-shot, exactly
+    cols, vals = results[0]
+    for r in range(fold.shape[0]):
+        finite = np.isfinite(vals[r])
+        expected = np.argsort(-masked[r], kind="stable")[: finite.sum()]
+        # float32 model vs float64 reference: the same scores in the same order (to 1e-4)
+        assert reference[r, cols[r, finite]] == pytest.approx(reference[r, expected], abs=1e-4)
+
+
+def test_global_scores_give_each_user_the_best_unseen_items() -> None:
+    fold = Fold.from_history(_history(2), "binary")
+    values = np.random.default_rng(5).integers(0, 9, fold.shape[1]).astype(float)
+    chunks = list(global_top_n(fold, values, 8, exclude_seen=True, memory_mb=0.01))
+    assert len(chunks) > 1
+    cols = np.vstack([c for _, c, _ in chunks])
+    full, _ = top_n_rows(np.tile(values, (fold.shape[0], 1)), fold.x, 8)
+    assert cols.tolist() == full.tolist()
+
+
+def test_repeats_collapse_into_one_weighted_entry_with_the_latest_position() -> None:
+    history = pd.DataFrame({"user_id": ["u"] * 4, "item_id": ["a", "b", "a", "c"], "recency_rank": [3, 2, 1, 0]})
+    for rule, expected_a in [("binary", 1.0), ("count", 2.0), ("log", 1.0 + np.log(2.0))]:
+        fold = Fold.from_history(history, rule)
+        assert fold.x.nnz == 3
+        assert fold.x.toarray()[0].tolist() == pytest.approx([expected_a, 1.0, 1.0])
+    # distinct-item recency: c is the latest (0), then a (its latest play), then b
+    assert (fold.recency.toarray()[0] - 1).tolist() == [1.0, 2.0, 0.0]
+    assert fold.profile(1.0).toarray()[0] == pytest.approx(fold.x.toarray()[0] * np.exp(-np.array([1, 2, 0])))
+    with pytest.raises(ValueError, match="interactions_repeat_weight"):
+        repeat_weight(np.array([1]), "square")
 
 
 def test_profile_weighs_recent_interactions_more() -> None:
     history = pd.DataFrame({"user_id": ["u", "u", "u"], "item_id": ["a", "b", "c"], "recency_rank": [2, 1, 0]})
-    fold = Fold.from_history(history)
-    assert fold.profile(0).tolist() == [[1.0, 1.0, 1.0]]
-    assert fold.profile(5)[0] == pytest.approx(np.exp(-np.array([2, 1, 0]) / 5))
+    fold = Fold.from_history(history, "binary")
+    assert fold.profile(0).toarray().tolist() == [[1.0, 1.0, 1.0]]
+    assert fold.profile(5).toarray()[0] == pytest.approx(np.exp(-np.array([2, 1, 0]) / 5))
+
+
+def test_fold_ndcg_on_codes_equals_the_metrics_module() -> None:
+    fold = Fold.from_history(_history(6), "binary")
+    rng = np.random.default_rng(7)
+    targets = pd.DataFrame(
+        {"user_id": rng.choice(fold.users, 200), "item_id": [f"i{x:03d}" for x in rng.integers(0, 70, 200)]}
+    )  # some target items (i060-i069) are outside the fold: they count but cannot be hit
+    targets = targets.drop_duplicates().reset_index(drop=True)
+    params = {"lambda": 20.0, "tau": 0.0}
+    block = scorer("ease", fold, params, fit_model("ease", fold, params, 0))
+    chunks = list(scored_chunks(fold, block, 10, 0.05))
+    fast = FoldTargets(fold, targets).ndcg(chunks, 10)
+    lists = ListBuilder({"validation": fold})
+    lists.add("validation", "ease", "{}", iter(chunks))
+    frame = lists.frame().astype({"user_id": str, "item_id": str, "fold": str, "model": str, "model_id": str})
+    slow = evaluate_lists(frame, targets.assign(fold="validation"), 10)["ndcg_at_k"].mean()
+    assert fast == pytest.approx(slow, abs=1e-12)
+
+
+def test_implicit_models_are_deterministic_for_a_seed() -> None:
+    fold = Fold.from_history(_history(8), "binary")
+    for model, params in [
+        ("als", {"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 3}),
+        ("bpr", {"factors": 8, "learning_rate": 0.05, "regularization": 0.01, "iterations": 5}),
+    ]:
+        a, b = (fit_model(model, fold, params, seed=11) for _ in range(2))
+        assert np.array_equal(a.item_factors, b.item_factors) and np.array_equal(a.user_factors, b.user_factors)
+
+
+def test_ease_and_bayes_average_are_skipped_with_a_reason() -> None:
+    assert ease_skip_reason(1000, 4.0) is None  # 1,000^2 x 4 bytes = 3.8 MB
+    reason = ease_skip_reason(2000, 4.0)
+    assert "2,000 items needs 15 MB" in reason and "ease_max_memory_mb" in reason
+    scores = pd.DataFrame({"fold": ["test", "test", "serve"], "item_id": ["a", "b", "a"], "bayes_average_rating": None})
+    skipped = {s["model"]: s["reason"] for s in skipped_models(scores, FirstStage(ease_max_memory_mb=4.0))}
+    assert "no ratings" in skipped["bayes_average"] and "ease" not in skipped
+    skipped = skipped_models(scores.assign(bayes_average_rating=4.0), FirstStage(ease_max_memory_mb=1e-6))
+    assert [s["model"] for s in skipped] == ["ease", "ease_no_decay"]
 
 
 def test_evaluate_lists_by_hand() -> None:

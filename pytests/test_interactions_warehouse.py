@@ -14,12 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_metrics_agree_with_an_independent_computation(warehouse) -> None:
     k = warehouse.sql("select max(k) from marts.fct_interaction_eval_summary").fetchone()[0]
+    # targets: the test rows' items the user has not had in the test history (first-time only)
+    history: set = set(
+        warehouse.sql(
+            "select user_id, item_id from intermediate.int_interaction_folds_assembled"
+            " where fold = 'test' and role = 'history'"
+        ).fetchall()
+    )
     targets: dict[str, set] = {}
     for user, item in warehouse.sql(
         "select user_id, item_id from intermediate.int_interaction_folds_assembled"
         " where fold = 'test' and role = 'target'"
     ).fetchall():
-        targets.setdefault(user, set()).add(item)
+        if (user, item) not in history:
+            targets.setdefault(user, set()).add(item)
     lists: dict[str, list] = {}
     for user, item in warehouse.sql(
         f"select user_id, item_id from ml.ml_interaction_candidates where fold = 'test' and model = 'ease' "
@@ -61,7 +69,21 @@ def test_collaborative_models_beat_popularity_on_test(warehouse) -> None:
         warehouse.sql("select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test'").fetchall()
     )
     assert ndcg["ease"] > ndcg["itemknn"] > ndcg["popularity"]
-    assert ndcg["two_stage"] > ndcg["popularity"]
+    assert ndcg["als"] > ndcg["popularity"] and ndcg["bpr"] > ndcg["bayes_average"]
+    assert ndcg["two_stage"] > ndcg["ease"]  # MovieLens 100K: 0.255 against 0.240
+
+
+def test_time_ties_are_ordered_by_item_id_as_integers(warehouse) -> None:
+    # MovieLens ids are all integers: within a user's same-second interactions, "10" comes after "9"
+    (wrong,) = warehouse.sql(
+        """
+        select count(*) from intermediate.int_interactions_split a
+        join intermediate.int_interactions_split b
+          on a.user_id = b.user_id and a.event_at = b.event_at
+         and cast(a.item_id as bigint) < cast(b.item_id as bigint) and a.user_seq > b.user_seq
+        """
+    ).fetchone()
+    assert wrong == 0
 
 
 def test_every_user_is_served_k_items_by_one_model(warehouse) -> None:

@@ -69,6 +69,7 @@ KEY_TABLES = [
     "staging.stg_interactions__item_categories",
     "intermediate.int_interactions_split",
     "intermediate.int_interaction_folds_assembled",
+    "intermediate.int_interaction_targets",
     "intermediate.int_interaction_items_scored",
     "intermediate.int_interaction_users_profiled",
     "intermediate.int_interaction_user_categories",

@@ -137,3 +137,40 @@ def _week_features(
     mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
     projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
     return {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}
+
+
+def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) -> sparse.csr_matrix:
+    """Item-item cosine similarity kept sparse: row i holds item i's k most similar other items
+    (ties: the smaller item index). Computed a block of item columns at a time, so memory is one
+    dense items x block slab plus the k-per-item result, never items x items."""
+    n_items = matrix.shape[1]
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()).astype(np.float32)
+    norms[norms == 0] = 1.0
+    csc = matrix.tocsc().astype(np.float32)
+    gram_rows = csc.T.tocsr()
+    block = max(1, int(block_mb * 2**20 // (max(n_items, 1) * 4 * 3)))
+    k = min(k, max(n_items - 1, 0))
+    rows, cols, vals = [], [], []
+    for lo in range(0, n_items, block):
+        hi = min(lo + block, n_items)
+        slab = (gram_rows[lo:hi] @ csc).toarray()  # (hi - lo) x items co-occurrence
+        slab /= norms[lo:hi, None] * norms[None, :]
+        slab[np.arange(hi - lo), np.arange(lo, hi)] = 0.0
+        if k == 0:
+            continue
+        part = (
+            np.argpartition(-slab, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (hi - lo, 1))
+        )
+        top = np.take_along_axis(slab, part, axis=1)
+        keep = top > 0
+        r, c = np.nonzero(keep)
+        rows.append(r + lo)
+        cols.append(part[r, c])
+        vals.append(top[r, c])
+    if not rows:
+        return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
+    out = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items), dtype=np.float32
+    )
+    out.sort_indices()
+    return out

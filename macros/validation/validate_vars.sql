@@ -98,6 +98,28 @@
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do _check_number(errors, 'ease_max_memory_mb', 0, 10000000) -%}
+    {%- do _check_number(errors, 'itemknn_neighbours', 1, 1000000, integer=true) -%}
+    {%- do _check_number(errors, 'score_memory_mb', 1, 10000000) -%}
+    {%- do _check_choice(errors, 'interactions_repeat_weight', ['binary', 'count', 'log']) -%}
+    {%- do _check_choice(errors, 'interactions_reconsumption', [true, false]) -%}
+    {%- do _check_choice(errors, 'interactions_id_order', ['auto', 'text']) -%}
+    {%- for name, keys in [('als_grid', ['factors', 'regularization', 'alpha', 'iterations']),
+                           ('bpr_grid', ['factors', 'learning_rate', 'regularization', 'iterations'])] -%}
+        {%- set grid = var(name) -%}
+        {%- if grid is string or grid is not iterable or grid | length == 0 -%}
+            {%- do errors.append("var '" ~ name ~ "' must be a non-empty list of settings, got '" ~ grid ~ "'") -%}
+        {%- else -%}
+            {%- for setting in grid -%}
+                {%- for key in keys -%}
+                    {%- if setting is not mapping or setting.get(key) is not number or setting.get(key) <= 0 -%}
+                        {%- do errors.append("var '" ~ name ~ "' setting " ~ setting ~ ": '" ~ key
+                            ~ "' must be a number > 0 (each setting needs " ~ keys | join(', ') ~ ")") -%}
+                    {%- endif -%}
+                {%- endfor -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if var('interactions_split') == 'global' and var('interactions_adapter') is not none
         and var('interactions_cut_at') is none -%}
         {%- do errors.append("var 'interactions_split' = global needs var 'interactions_cut_at' (a timestamp)") -%}

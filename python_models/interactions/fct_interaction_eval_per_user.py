@@ -10,13 +10,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     k = int(dbt.config.get("interactions_k"))
     lists = dbt.ref("int_interaction_lists_unioned").filter(f"rank <= {k} and fold != 'serve'").df()[LIST_COLUMNS]
-    targets = (
-        dbt.ref("int_interaction_folds_assembled")
-        .filter("role = 'target'")
-        .project("fold, user_id, item_id")
-        .distinct()
-        .df()
-    )
+    targets = dbt.ref("int_interaction_targets").filter("fold != 'serve'").df()
     per_user = evaluate_lists(lists, targets, k)
     per_user.insert(1, "split_mode", dbt.config.get("interactions_split"))
     per_user.insert(2, "k", k)

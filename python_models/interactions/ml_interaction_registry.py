@@ -1,11 +1,12 @@
 """The run registry of the interactions path: one row per model of this run, with its params,
-validation and test metrics and the data fingerprint; the same rows, the split and the vars are
+validation and test metrics and the data fingerprint (and a row per model the run skipped, with
+the reason); the same rows, the split and the vars are
 written to artifacts/run_<timestamp>/ and artifacts/LATEST names that folder."""
 
 import json
 from pathlib import Path
 
-from recwarehouse.interactions.models import registry_rows, write_run_artifacts
+from recwarehouse.interactions.models import FirstStage, registry_rows, skipped_models, write_run_artifacts
 
 
 def model(dbt, session):
@@ -15,7 +16,10 @@ def model(dbt, session):
     second = dbt.ref("ml_interaction_two_stage").project("model_id, params").distinct().df()
     folds = dbt.ref("int_interaction_folds_assembled").project("fold, role, user_id, item_id, event_at").df()
     run_id = f"run_{dbt.config.get('run_stamp')}"
-    registry = registry_rows(summary, [candidates, second], folds, run_id)
+    item_scores = dbt.ref("int_interaction_items_scored").project("fold, item_id, bayes_average_rating").df()
+    settings = FirstStage(ease_max_memory_mb=float(dbt.config.get("ease_max_memory_mb")))
+    skipped = skipped_models(item_scores, settings)  # the same decision the first stage took
+    registry = registry_rows(summary, [candidates, second], folds, run_id, skipped)
     write_run_artifacts(
         registry, Path(dbt.config.get("artifacts_path")), run_id, json.loads(dbt.config.get("run_vars"))
     )

@@ -1,17 +1,23 @@
-"""Recommenders for bring-your-own interaction logs: popularity baselines, item-item cosine kNN,
-EASE, and a LightGBM LambdaRank second stage over their candidates.
+"""Recommenders for bring-your-own interaction logs, at real size: popularity baselines, item kNN
+on sparse top-k neighbours, EASE, ALS and BPR (from `implicit`), and a LightGBM LambdaRank second
+stage over their candidates.
 
 Every model scores items for a user from the user's *history* in a fold (see
-``int_interaction_folds_assembled``): the seen-item filter is that history, never the target rows.
-Items are indexed in sorted item-id order and every top-N uses a stable sort on the score, so ties
-go to the smaller item id and the same data give the same lists.
+``int_interaction_folds_assembled``): the seen-item filter is that history, never the target rows
+(unless `interactions_reconsumption` is on: then seen items may be recommended). The user x item
+matrix is sparse and users are scored in chunks (``recwarehouse.interactions.matrix``), so memory
+is bounded by a chunk and the model, never by users x items. Items are indexed in sorted id order
+and every top-N breaks ties by the smaller item id, so the same data give the same lists.
 
 EASE (Steck, 2019): B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 0; scores = x_u B.
-Item kNN: cosine similarities S = X'X / (|x_i| |x_j|), diag 0; scores = x_u S. Both fit on the
-binary user x item matrix X; when scoring, a user's history row may be recency-weighted: the r-th
-most recent interaction weighs exp(-r / tau) (tau = 0 means no decay). Temporal splits reward this:
-what a user did last says most about what they do next. lambda and tau are chosen on the
-validation fold (the inner split of train), never on the test rows.
+P comes from a Cholesky factorisation in float32 (LAPACK potrf + potri), in place: the item x item
+matrix is the model's whole memory, and EASE is skipped (and the run log says why) when it would
+not fit `ease_max_memory_mb`. Item kNN: cosine similarities, each item keeping its
+`itemknn_neighbours` most similar items (sparse); scores = x_u S. Both score a user's history row
+recency-weighted: the r-th most recent item weighs exp(-r / tau) (tau = 0 means no decay).
+ALS (Hu et al., 2008) and BPR (Rendle et al., 2009) are implicit's CPU models, seeded; BPR runs on
+one thread, because its parallel SGD is not deterministic. lambda, tau and the ALS / BPR settings
+are chosen on the validation fold (the inner split of train), never on the test rows.
 """
 
 from __future__ import annotations
@@ -19,93 +25,432 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits
 
+from recwarehouse import thread_limit, threads
 from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.collaborative import item_neighbours
 from recwarehouse.hashing import frame_fingerprint, seeded_halves, text_fingerprint
+from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
 from recwarehouse.metrics import per_user_metrics
+from recwarehouse.progress import log
 
 BASELINES = ("popularity", "bayes_average", "recency_popularity")
-CF_MODELS = ("itemknn", "ease", "ease_no_decay")
+CF_MODELS = ("itemknn", "ease", "ease_no_decay", "als", "bpr")
+# the first-stage models whose top `candidates_per_user` feed the re-ranker; the others keep K
+POOL_MODELS = ("recency_popularity", "itemknn", "ease", "als")
 
 
-@dataclass
-class Fold:
-    """One fold's history as index arrays over sorted user and item ids."""
+@dataclass(frozen=True)
+class FirstStage:
+    """The first stage's settings (dbt vars, passed to the Python model as one JSON config)."""
 
-    users: np.ndarray  # sorted user ids with history
-    items: np.ndarray  # sorted item ids with history
-    u: np.ndarray  # history rows: user index
-    i: np.ndarray  # history rows: item index
-    recency_rank: np.ndarray  # 0 = the user's latest interaction
+    n: int = 100  # candidates_per_user: top-N of the pool models
+    k: int = 10  # interactions_k: list length evaluated and tuned on
+    lambdas: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
+    taus: tuple[float, ...] = (0.0, 5.0, 10.0, 25.0)
+    knn_neighbours: int = 200
+    als_grid: tuple[dict, ...] = ({"factors": 64, "regularization": 0.05, "alpha": 1.0, "iterations": 15},)
+    bpr_grid: tuple[dict, ...] = ({"factors": 64, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100},)
+    seed: int = 42
+    repeat_weight: str = "log"
+    reconsumption: bool = False
+    ease_max_memory_mb: float = 1024.0
+    score_memory_mb: float = 256.0
+    models: tuple[str, ...] = field(default=BASELINES + CF_MODELS)
 
     @classmethod
-    def from_history(cls, history: pd.DataFrame) -> Fold:
-        users = np.sort(history["user_id"].astype(str).unique())
-        items = np.sort(history["item_id"].astype(str).unique())
-        u = np.searchsorted(users, history["user_id"].astype(str).to_numpy())
-        i = np.searchsorted(items, history["item_id"].astype(str).to_numpy())
-        return cls(users, items, u, i, history["recency_rank"].to_numpy(dtype=float))
+    def from_json(cls, text: str) -> FirstStage:
+        raw = json.loads(text)
+        out = cls(
+            n=int(raw["n"]),
+            k=int(raw["k"]),
+            lambdas=tuple(float(x) for x in raw["lambdas"]),
+            taus=tuple(float(x) for x in raw["taus"]),
+            knn_neighbours=int(raw["knn_neighbours"]),
+            als_grid=tuple(dict(g) for g in raw["als_grid"]),
+            bpr_grid=tuple(dict(g) for g in raw["bpr_grid"]),
+            seed=int(raw["seed"]),
+            repeat_weight=str(raw["repeat_weight"]),
+            reconsumption=bool(raw["reconsumption"]),
+            ease_max_memory_mb=float(raw["ease_max_memory_mb"]),
+            score_memory_mb=float(raw["score_memory_mb"]),
+        )
+        if out.n < out.k or out.k < 1:
+            raise ValueError(f"candidates_per_user ({out.n}) must be >= interactions_k ({out.k}) >= 1")
+        if not out.lambdas or min(out.lambdas) <= 0:
+            raise ValueError(f"ease_lambdas must be a non-empty list of values > 0, got {list(out.lambdas)}")
+        if not out.taus or min(out.taus) < 0:
+            raise ValueError(f"profile_decay_taus must be a non-empty list of values >= 0, got {list(out.taus)}")
+        if not out.als_grid or not out.bpr_grid:
+            raise ValueError("als_grid and bpr_grid need at least one setting each")
+        return out
 
-    def binary(self) -> np.ndarray:
-        x = np.zeros((len(self.users), len(self.items)))
-        x[self.u, self.i] = 1.0
-        return x
 
-    def profile(self, tau: float) -> np.ndarray:
-        """Users' history rows, the r-th most recent interaction weighted exp(-r / tau) (tau 0: 1).
-        A repeated item keeps its most recent weight."""
-        x = np.zeros((len(self.users), len(self.items)))
-        w = np.ones(self.u.size) if tau == 0 else np.exp(-self.recency_rank / tau)
-        np.maximum.at(x, (self.u, self.i), w)
-        return x
+def ease_memory_mb(n_items: int) -> float:
+    """What EASE holds: the item x item matrix in float32."""
+    return n_items * n_items * 4 / 2**20
 
 
-def ease_weights(x: np.ndarray, lam: float) -> np.ndarray:
-    """EASE's item-item matrix B (closed form), diag(B) = 0."""
+def ease_skip_reason(n_items: int, max_mb: float) -> str | None:
+    """Why EASE is not fitted on a catalogue of n_items, or None when it fits."""
+    need = ease_memory_mb(n_items)
+    if need > max_mb:
+        return (
+            f"EASE skipped: its item x item matrix for {n_items:,} items needs {need:,.0f} MB, above "
+            f"ease_max_memory_mb = {max_mb:,g} (raise it to fit EASE)"
+        )
+    return None
+
+
+def ratings_skip_reason(item_scores: pd.DataFrame) -> str | None:
+    """Why the Bayesian-average baseline is not built, or None when the log has ratings."""
+    if item_scores["bayes_average_rating"].isna().all():
+        return "bayes_average skipped: the log has no ratings (rating is null on every row)"
+    return None
+
+
+def skipped_models(item_scores: pd.DataFrame, s: FirstStage) -> list[dict]:
+    """The models this run does not build, each with the reason (the registry lists them too).
+    item_scores: per (fold, item) of the folds' histories (`int_interaction_items_scored`)."""
+    out = []
+    reason = ratings_skip_reason(item_scores)
+    if reason and "bayes_average" in s.models:
+        out.append({"model": "bayes_average", "reason": reason})
+    largest = int(item_scores.groupby("fold").size().max()) if len(item_scores) else 0
+    reason = ease_skip_reason(largest, s.ease_max_memory_mb)
+    if reason:
+        out += [{"model": m, "reason": reason} for m in s.models if m.startswith("ease")]
+    return out
+
+
+def ease_weights(x: sp.spmatrix | np.ndarray, lam: float) -> np.ndarray:
+    """EASE's item-item matrix B (closed form, float32), diag(B) = 0; P = (X'X + lambda I)^-1 by a
+    Cholesky factorisation and inverse in place (no explicit general inverse, one n x n buffer)."""
     if lam <= 0:
         raise ValueError(f"EASE lambda must be > 0, got {lam}")
-    gram = x.T @ x
-    gram[np.diag_indices_from(gram)] += lam
-    p = np.linalg.inv(gram)
-    b = p / (-np.diag(p))
-    b[np.diag_indices_from(b)] = 0.0
-    return b
+    x = sp.csr_matrix(x, dtype=np.float32)
+    n = x.shape[1]
+    gram = np.asfortranarray((x.T @ x).toarray().astype(np.float32))
+    gram[np.diag_indices(n)] += np.float32(lam)
+    with thread_limit():
+        chol, info = lapack.spotrf(gram, lower=0, overwrite_a=1, clean=0)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"EASE: X'X + {lam} I is not positive definite (potrf info {info})")
+        p, info = lapack.spotri(chol, lower=0, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE: inverse failed (potri info {info})")
+    # potri fills the upper triangle: mirror it, a block of rows at a time (no second n x n copy)
+    step = 2048
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        p[lo:hi, :lo] = p[:lo, lo:hi].T
+        block = p[lo:hi, lo:hi]
+        p[lo:hi, lo:hi] = np.triu(block) + np.triu(block, 1).T
+    diag = np.diag(p).copy()
+    p /= -diag[None, :]
+    p[np.diag_indices(n)] = 0.0
+    return np.ascontiguousarray(p)
 
 
-def itemknn_weights(x: np.ndarray) -> np.ndarray:
-    """Cosine similarity between item columns of a binary matrix, diag 0."""
-    norms = np.sqrt(x.sum(axis=0))
-    norms[norms == 0] = 1.0
-    sim = (x.T @ x) / np.outer(norms, norms)
-    sim[np.diag_indices_from(sim)] = 0.0
-    return sim
+def itemknn_weights(x: sp.spmatrix | np.ndarray, k: int | None = None) -> sp.csr_matrix:
+    """Cosine similarity between the item columns of X, diag 0, each item keeping its k most
+    similar items (all of them when k is None)."""
+    x = sp.csr_matrix(x, dtype=np.float32)
+    return item_neighbours(x, x.shape[1] if k is None else k)
 
 
-def top_n(scores: np.ndarray, seen: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the n best unseen columns (ties: smaller column first) and their scores."""
-    masked = np.where(seen, -np.inf, np.round(scores, 9))
-    order = np.argsort(-masked, axis=1, kind="stable")[:, :n]
-    values = np.take_along_axis(masked, order, axis=1)
-    return order, values
+def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
+    """ALS or BPR from implicit on the fold's matrix (CPU, seeded)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+    # implicit runs its own threads (and checks BLAS when a model is made): BLAS inside them must not
+    with threadpool_limits(limits=1):
+        if kind == "als":
+            model = AlternatingLeastSquares(
+                factors=int(params["factors"]),
+                regularization=float(params["regularization"]),
+                alpha=float(params["alpha"]),
+                iterations=int(params["iterations"]),
+                random_state=seed,
+                num_threads=threads(),
+            )
+        else:
+            model = BayesianPersonalizedRanking(
+                factors=int(params["factors"]),
+                learning_rate=float(params["learning_rate"]),
+                regularization=float(params["regularization"]),
+                iterations=int(params["iterations"]),
+                random_state=seed,
+                num_threads=1,  # parallel SGD (hogwild) would make the factors differ run to run
+            )
+        model.fit(x.tocsr().astype(np.float32), show_progress=False)
+    return model
 
 
-def _long(fold: Fold, model: str, order: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-    rows, ranks = np.nonzero(np.isfinite(values))
-    return pd.DataFrame(
-        {
-            "model": model,
-            "user_id": fold.users[rows],
-            "item_id": fold.items[order[rows, ranks]],
-            "score": values[rows, ranks],
-            "rank": ranks + 1,
+# ----- scoring -----
+
+ScoreBlock = Callable[[slice], np.ndarray]
+
+
+def scorer(model: str, fold: Fold, params: dict, fitted) -> ScoreBlock:
+    """The dense score block of a fitted model for a slice of the fold's users."""
+    if model in ("ease", "ease_no_decay"):
+        profile = fold.profile(params["tau"])
+        return lambda rows: np.asarray(profile[rows] @ fitted)
+    if model == "itemknn":
+        profile = fold.profile(params["tau"])
+        return lambda rows: (profile[rows] @ fitted).toarray()
+    if model in ("als", "bpr"):
+        users, items = np.asarray(fitted.user_factors), np.asarray(fitted.item_factors)
+        return lambda rows: users[rows] @ items.T
+    raise ValueError(f"unknown model {model!r}")
+
+
+def fit_model(model: str, fold: Fold, params: dict, seed: int):
+    """The fitted object `scorer` needs: EASE's B, kNN's sparse S, or an implicit model."""
+    if model in ("ease", "ease_no_decay"):
+        return ease_weights(fold.x, params["lambda"])
+    if model == "itemknn":
+        return item_neighbours(fold.x, int(params["neighbours"]))
+    return _fit_implicit(model, fold.x, params, seed)
+
+
+def global_top_n(fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, memory_mb: float):
+    """Chunks of the top-n items by one global score per item (popularity-type baselines): only
+    the n + (longest history) best items can make anyone's list, so a chunk is that narrow."""
+    finite = np.isfinite(values)
+    order = np.flatnonzero(finite)[np.argsort(-np.round(values[finite], 9), kind="stable")]
+    longest = int(np.diff(fold.x.indptr).max(initial=0)) if exclude_seen else 0
+    keep = order[: n + longest]
+    position = np.full(fold.shape[1], -1, dtype=np.int64)
+    position[keep] = np.arange(keep.size)
+    narrow = np.round(values[keep], 9)
+    step = max(16, int(memory_mb * 2**20 // (max(keep.size, 1) * 8 * 3)))
+    for lo in range(0, fold.shape[0], step):
+        rows = slice(lo, min(lo + step, fold.shape[0]))
+        block = np.broadcast_to(narrow, (rows.stop - rows.start, keep.size)).copy()
+        if exclude_seen:
+            seen = fold.x[rows]
+            r = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
+            at = position[seen.indices]
+            block[r[at >= 0], at[at >= 0]] = -np.inf
+        cols, vals = top_n_rows(block, None, n)
+        yield rows, keep[cols], vals
+
+
+# ----- validation metric on index arrays -----
+
+
+class FoldTargets:
+    """A fold's target (user, item) pairs on the fold's own index, for NDCG@K without strings."""
+
+    def __init__(self, fold: Fold, targets: pd.DataFrame):
+        t = targets.drop_duplicates(["user_id", "item_id"])
+        self.users_evaluated = int(t["user_id"].nunique())
+        self.n_items = fold.shape[1]
+        u = np.searchsorted(fold.users, t["user_id"].astype(str).to_numpy(dtype=object))
+        known_u = (u < fold.shape[0]) & (fold.users[np.minimum(u, fold.shape[0] - 1)] == t["user_id"].to_numpy())
+        i = np.searchsorted(fold.items, t["item_id"].astype(str).to_numpy(dtype=object))
+        known_i = (i < fold.shape[1]) & (fold.items[np.minimum(i, fold.shape[1] - 1)] == t["item_id"].to_numpy())
+        self.n_relevant = np.bincount(u[known_u], minlength=fold.shape[0])  # items outside the fold count too
+        both = known_u & known_i
+        self.keys = np.sort(u[both].astype(np.int64) * self.n_items + i[both])
+
+    def ndcg(self, chunks, k: int) -> float:
+        """Mean NDCG@k over the fold's users with targets (users without a list score 0)."""
+        if self.users_evaluated == 0:
+            return float("nan")
+        discounts = 1.0 / np.log2(np.arange(2, k + 2))
+        ideal = np.cumsum(discounts)
+        total = 0.0
+        for rows, cols, vals in chunks:
+            cols, vals = cols[:, :k], vals[:, :k]
+            users = np.arange(rows.start, rows.stop)
+            keys = users[:, None].astype(np.int64) * self.n_items + cols
+            hit = np.isin(keys, self.keys) & np.isfinite(vals)
+            rel = self.n_relevant[users]
+            dcg = (hit * discounts[: hit.shape[1]]).sum(axis=1)
+            ok = rel > 0
+            total += float((dcg[ok] / ideal[np.minimum(rel[ok], k) - 1]).sum())
+        return total / self.users_evaluated
+
+
+# ----- the first stage -----
+
+
+def _grid(model: str, s: FirstStage) -> list[dict]:
+    if model == "ease":
+        return [{"lambda": lam, "tau": tau} for lam, tau in itertools.product(s.lambdas, s.taus)]
+    if model == "ease_no_decay":  # plain EASE as published: the like-for-like reference point
+        return [{"lambda": lam, "tau": 0.0} for lam in s.lambdas]
+    if model == "itemknn":
+        return [{"neighbours": s.knn_neighbours, "tau": tau} for tau in s.taus]
+    return [dict(g) for g in (s.als_grid if model == "als" else s.bpr_grid)]
+
+
+def _tune(model: str, fold: Fold, targets: FoldTargets, s: FirstStage) -> tuple[dict, list[dict]]:
+    """The grid setting with the best validation NDCG@k (first of equals), and the whole grid."""
+    best, best_ndcg, tried, fitted = None, -1.0, [], {}
+    for params in _grid(model, s):
+        shape_key = json.dumps({k: v for k, v in params.items() if k != "tau"}, sort_keys=True)
+        if shape_key not in fitted:  # tau only changes the scoring profile, not the fit
+            fitted = {shape_key: fit_model(model, fold, params, s.seed)}
+        chunks = scored_chunks(
+            fold, scorer(model, fold, params, fitted[shape_key]), s.k, s.score_memory_mb, not s.reconsumption
+        )
+        score = targets.ndcg(chunks, s.k)
+        tried.append({**params, "validation_ndcg": round(score, 9)})
+        if score > best_ndcg + 1e-12:
+            best, best_ndcg = params, score
+    return best, tried
+
+
+class ListBuilder:
+    """Collects top lists of many (fold, model) runs as integer codes over one id index shared by
+    the folds, and hands them over as one frame with categorical ids (text is rebuilt in SQL)."""
+
+    def __init__(self, folds: dict[str, Fold]):
+        self.users = np.unique(np.concatenate([f.users for f in folds.values()]))
+        self.items = np.unique(np.concatenate([f.items for f in folds.values()]))
+        self.maps = {
+            name: (np.searchsorted(self.users, f.users), np.searchsorted(self.items, f.items))
+            for name, f in folds.items()
         }
-    )
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.labels: list[tuple[str, str, str, float]] = []
+
+    def add(self, fold_name: str, model: str, params: str, chunks) -> float:
+        """Consume the chunks of one (fold, model); returns the seconds they took."""
+        t0 = time.perf_counter()
+        umap, imap = self.maps[fold_name]
+        pieces = []
+        for rows, cols, vals in chunks:
+            r, k = np.nonzero(np.isfinite(vals))
+            pieces.append((umap[r + rows.start], imap[cols[r, k]], vals[r, k], k + 1))
+        seconds = time.perf_counter() - t0
+        if pieces:
+            u, i, v, rank = (np.concatenate(p) for p in zip(*pieces, strict=True))
+            part = np.full(u.size, len(self.labels), dtype=np.int32)
+            self.parts.append((part, u.astype(np.int32), i.astype(np.int32), np.round(v, 9), rank.astype(np.int32)))
+        self.labels.append((fold_name, model, params, seconds))
+        return seconds
+
+    def frame(self) -> pd.DataFrame:
+        if self.parts:
+            part, u, i, v, rank = (np.concatenate(p) for p in zip(*self.parts, strict=True))
+        else:
+            part = u = i = rank = np.zeros(0, dtype=np.int32)
+            v = np.zeros(0)
+        labels = pd.DataFrame(self.labels, columns=["fold", "model", "params", "fit_seconds"])
+        labels["model_id"] = [model_id(m, p) for m, p in zip(labels["model"], labels["params"], strict=True)]
+
+        def by_part(column: str) -> pd.Categorical:
+            values = labels[column].astype(str)
+            categories = pd.Index(values.unique())
+            return pd.Categorical.from_codes(categories.get_indexer(values)[part], categories=categories)
+
+        return pd.DataFrame(
+            {
+                "fold": by_part("fold"),
+                "model": by_part("model"),
+                "user_id": pd.Categorical.from_codes(u, categories=self.users),
+                "item_id": pd.Categorical.from_codes(i, categories=self.items),
+                "score": v,
+                "rank": rank,
+                "params": by_part("params"),
+                "fit_seconds": labels["fit_seconds"].round(3).to_numpy()[part],
+                "model_id": by_part("model_id"),
+            }
+        )
+
+
+def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
+    """Folds from history rows (fold, user_id, item_id, recency_rank) as a pyarrow Table or a
+    DataFrame; ids are coded once, through Arrow, so no per-row Python strings are made."""
+    import pyarrow as pa
+
+    table = history if isinstance(history, pa.Table) else pa.Table.from_pandas(history, preserve_index=False)
+    users, user_ids = encode_ids(table.column("user_id").cast(pa.string()))
+    items, item_ids = encode_ids(table.column("item_id").cast(pa.string()))
+    fold_codes, fold_names = encode_ids(table.column("fold"))
+    recency = table.column("recency_rank").to_numpy()
+    folds = {}
+    for code, name in enumerate(fold_names):
+        at = fold_codes == code
+        folds[str(name)] = Fold.from_codes(users[at], items[at], recency[at], user_ids, item_ids, repeat_rule)
+        n_users, n_items = folds[str(name)].shape
+        log(
+            f"fold {name}: {int(at.sum()):,} history rows -> {folds[str(name)].x.nnz:,} distinct pairs, "
+            f"{n_users:,} users x {n_items:,} items, sparse matrix {folds[str(name)].megabytes():.0f} MB"
+        )
+    return folds
+
+
+def all_candidates(
+    history, targets: pd.DataFrame, item_scores: pd.DataFrame, s: FirstStage
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Top lists of every model for every fold: fold, model, user_id, item_id, score, rank, params
+    (JSON), fit_seconds, model_id; pool models keep s.n rows per user, the others s.k.
+    `history` / `targets` / `item_scores` carry a `fold` column. Returns (lists, skipped), skipped
+    = one {model, reason} per model that was not built."""
+    folds = build_folds(history, s.repeat_weight)
+    if "validation" not in folds:
+        raise ValueError("no validation fold: every user has too few interactions to split twice")
+    skipped = skipped_models(item_scores, s)
+    for reason in dict.fromkeys(item["reason"] for item in skipped):
+        log(reason)
+    dropped = {item["model"] for item in skipped}
+    models = [m for m in s.models if m not in dropped]
+
+    lists = ListBuilder(folds)
+    exclude_seen = not s.reconsumption
+    for name, fold in folds.items():
+        scores = item_scores[item_scores["fold"] == name].set_index("item_id").reindex(fold.items)
+        for model, column in [
+            ("popularity", "interactions"),
+            ("bayes_average", "bayes_average_rating"),
+            ("recency_popularity", "recency_popularity"),
+        ]:
+            if model in models:
+                values = np.nan_to_num(scores[column].to_numpy(dtype=float), nan=-np.inf)
+                n = s.n if model in POOL_MODELS else s.k
+                lists.add(name, model, json.dumps({}), global_top_n(fold, values, n, exclude_seen, s.score_memory_mb))
+
+    val_targets = FoldTargets(folds["validation"], targets[targets["fold"] == "validation"])
+    for model in (m for m in CF_MODELS if m in models):
+        t0 = time.perf_counter()
+        params, tried = _tune(model, folds["validation"], val_targets, s)
+        log(
+            f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
+            f"({max(t['validation_ndcg'] for t in tried):.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
+        )
+        params_json = json.dumps({**params, "grid": tried}, sort_keys=True)
+        for name, fold in folds.items():
+            t0 = time.perf_counter()
+            fitted = fit_model(model, fold, params, s.seed)
+            n = s.n if model in POOL_MODELS else s.k
+            fit = time.perf_counter() - t0
+            score = lists.add(
+                name,
+                model,
+                params_json,
+                scored_chunks(fold, scorer(model, fold, params, fitted), n, s.score_memory_mb, exclude_seen),
+            )
+            lists.labels[-1] = (*lists.labels[-1][:3], fit + score)
+            log(f"{model} on fold {name}: fit {fit:.1f} s, scored {fold.shape[0]:,} users in {score:.1f} s")
+            del fitted
+    return lists.frame(), skipped
 
 
 def model_id(model: str, params_json: str) -> str:
@@ -123,119 +468,6 @@ def ndcg_of_lists(lists: pd.DataFrame, targets: pd.DataFrame, k: int) -> float:
     return float(per_user_metrics(scored, n_relevant, k)["ndcg_at_k"].mean())
 
 
-def baseline_candidates(fold: Fold, seen: np.ndarray, item_scores: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Popularity-type baselines: one global item score, each user's unseen items by it."""
-    frames = []
-    stats = item_scores.set_index("item_id").reindex(fold.items)
-    for model, column in [
-        ("popularity", "interactions"),
-        ("bayes_average", "bayes_average_rating"),
-        ("recency_popularity", "recency_popularity"),
-    ]:
-        values = stats[column].to_numpy(dtype=float)
-        if np.isnan(values).all():  # e.g. no ratings in the log: the Bayesian average does not apply
-            continue
-        values = np.nan_to_num(values, nan=-np.inf)
-        order, top = top_n(np.broadcast_to(values, seen.shape), seen, n)
-        frames.append(_long(fold, model, order, top))
-    return pd.concat(frames, ignore_index=True)
-
-
-def cf_candidates(
-    folds: dict[str, Fold],
-    targets: pd.DataFrame,
-    n: int,
-    k: int,
-    lambdas: list[float],
-    taus: list[float],
-) -> tuple[pd.DataFrame, list[dict]]:
-    """EASE and item kNN candidates for every fold, with (lambda, tau) chosen on the validation
-    fold's targets. Returns (candidates with a `fold` column, one info dict per fold x model)."""
-    val = folds["validation"]
-    x = val.binary()
-    seen = x > 0
-    choices: dict[str, dict] = {}
-    grids = {
-        "ease": [{"lambda": lam, "tau": tau} for lam, tau in itertools.product(lambdas, taus)],
-        "itemknn": [{"tau": tau} for tau in taus],
-        # plain EASE as published (no profile decay): the like-for-like reference point
-        "ease_no_decay": [{"lambda": lam, "tau": 0.0} for lam in lambdas],
-    }
-    for model, grid in grids.items():
-        best, best_ndcg, tried = None, -1.0, []
-        weights_by_lambda = {}
-        for params in grid:
-            if model.startswith("ease"):
-                if params["lambda"] not in weights_by_lambda:
-                    weights_by_lambda[params["lambda"]] = ease_weights(x, params["lambda"])
-                w = weights_by_lambda[params["lambda"]]
-            else:
-                w = weights_by_lambda.setdefault("knn", itemknn_weights(x))
-            order, top = top_n(val.profile(params["tau"]) @ w, seen, k)
-            score = ndcg_of_lists(_long(val, model, order, top), targets, k)
-            tried.append({**params, "validation_ndcg": round(score, 9)})
-            if score > best_ndcg + 1e-12:
-                best, best_ndcg = params, score
-        choices[model] = {"params": best, "grid": tried}
-
-    frames, info = [], []
-    for name, fold in folds.items():
-        x = fold.binary()
-        seen = x > 0
-        for model in CF_MODELS:
-            params = choices[model]["params"]
-            t0 = time.perf_counter()
-            w = ease_weights(x, params["lambda"]) if model.startswith("ease") else itemknn_weights(x)
-            order, top = top_n(fold.profile(params["tau"]) @ w, seen, n)
-            frame = _long(fold, model, order, top)
-            frame.insert(0, "fold", name)
-            frames.append(frame)
-            info.append(
-                {
-                    "fold": name,
-                    "model": model,
-                    "params": {**params, "grid": choices[model]["grid"]},
-                    "fit_seconds": time.perf_counter() - t0,
-                }
-            )
-    return pd.concat(frames, ignore_index=True), info
-
-
-def all_candidates(
-    history: pd.DataFrame,
-    targets: pd.DataFrame,
-    item_scores: pd.DataFrame,
-    n: int,
-    k: int,
-    lambdas: list[float],
-    taus: list[float],
-) -> pd.DataFrame:
-    """Top-n candidates of every model for every fold: fold, model, user_id, item_id, score, rank,
-    params (JSON), fit_seconds. `history` / `targets` / `item_scores` carry a `fold` column."""
-    history = history.sort_values(["fold", "user_id", "recency_rank"], kind="mergesort")
-    folds = {f: Fold.from_history(h) for f, h in history.groupby("fold", sort=True)}
-    if "validation" not in folds:
-        raise ValueError("no validation fold: every user has too few interactions to split twice")
-    frames = []
-    for name, fold in folds.items():
-        t0 = time.perf_counter()
-        seen = fold.binary() > 0
-        base = baseline_candidates(fold, seen, item_scores[item_scores["fold"] == name], n)
-        base.insert(0, "fold", name)
-        base["params"] = json.dumps({})
-        base["fit_seconds"] = time.perf_counter() - t0
-        frames.append(base)
-    cf, info = cf_candidates(folds, targets[targets["fold"] == "validation"], n, k, lambdas, taus)
-    meta = pd.DataFrame(info)
-    meta["params"] = [json.dumps(p, sort_keys=True) for p in meta["params"]]
-    frames.append(cf.merge(meta, on=["fold", "model"], how="left"))
-    out = pd.concat(frames, ignore_index=True)
-    out["model_id"] = [model_id(m, p) for m, p in zip(out["model"], out["params"], strict=True)]
-    out["score"] = out["score"].round(9)
-    out["fit_seconds"] = out["fit_seconds"].round(3)
-    return out.sort_values(["fold", "model", "user_id", "rank"], kind="mergesort").reset_index(drop=True)
-
-
 # ----- the second stage -----
 
 RERANK_FEATURES = [
@@ -244,6 +476,8 @@ RERANK_FEATURES = [
     "ease_rank",
     "itemknn_score",
     "itemknn_rank",
+    "als_score",
+    "als_rank",
     "recency_popularity_rank",
     "item_interactions",
     "item_recency_popularity",
@@ -349,8 +583,15 @@ def data_fingerprint(folds: pd.DataFrame) -> str:
     return frame_fingerprint(ordered)
 
 
-def registry_rows(summary: pd.DataFrame, params: list[pd.DataFrame], folds: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    """One row per model: params, validation and test metrics side by side, the data fingerprint."""
+def registry_rows(
+    summary: pd.DataFrame,
+    params: list[pd.DataFrame],
+    folds: pd.DataFrame,
+    run_id: str,
+    skipped: list[dict] | None = None,
+) -> pd.DataFrame:
+    """One row per model: params, validation and test metrics side by side, the data fingerprint;
+    and one row per model the run skipped (`status` skipped, `skip_reason`, no metrics)."""
     fp = data_fingerprint(folds)
     metrics = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate_at_k", "catalog_coverage", "novelty"]
     keys = ["model", "model_id", "model_family", "split_mode", "k"]
@@ -360,6 +601,22 @@ def registry_rows(summary: pd.DataFrame, params: list[pd.DataFrame], folds: pd.D
     rows = rows.merge(pd.concat(params, ignore_index=True).drop_duplicates("model_id"), on="model_id", how="left")
     best = rows["ndcg_at_k_validation"].max()
     rows["is_best_on_validation"] = rows["ndcg_at_k_validation"] == best
+    rows["status"] = "built"
+    rows["skip_reason"] = None
+    if skipped:
+        extra = pd.DataFrame(
+            {
+                "model": [s["model"] for s in skipped],
+                "model_id": [f"{s['model']}-skipped" for s in skipped],
+                "model_family": ["baseline" if s["model"] in BASELINES else "cf" for s in skipped],
+                "split_mode": summary["split_mode"].iloc[0] if len(summary) else None,
+                "k": summary["k"].iloc[0] if len(summary) else None,
+                "is_best_on_validation": False,
+                "status": "skipped",
+                "skip_reason": [s["reason"] for s in skipped],
+            }
+        )
+        rows = pd.concat([rows, extra], ignore_index=True)
     rows.insert(0, "run_id", run_id)
     rows["data_fingerprint"] = fp
     return rows.sort_values(["model_family", "model"], kind="mergesort").reset_index(drop=True)

@@ -1,10 +1,11 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
 {{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
 
-{#- The second stage's input: per (fold, user, item) in the union of the EASE and item-kNN top-N
-    and the recency-popularity top-N, features from the first stage and from SQL (item popularity,
+{#- The second stage's input: per (fold, user, item) in the union of the EASE, item-kNN and ALS
+    top-N and the recency-popularity top-N (a model the run skipped adds nothing), features from the first stage and from SQL (item popularity,
     Bayesian average, age, user activity, category affinity) and the label (the item is in the
-    user's target rows; always 0 in the serve fold). A rank a model did not give is N + 1. -#}
+    user's targets, `int_interaction_targets`; always 0 in the serve fold). A rank a model did not
+    give is N + 1. -#}
 
 with
 
@@ -42,12 +43,7 @@ fold_ends as (
 ),
 
 targets as (
-    select distinct
-        fold,
-        user_id,
-        item_id
-    from folds
-    where role = 'target'
+    select * from {{ ref('int_interaction_targets') }}
 ),
 
 pooled as (
@@ -59,9 +55,11 @@ pooled as (
         min(case when model = 'ease' then rank end) as ease_rank,
         max(case when model = 'itemknn' then score end) as itemknn_score,
         min(case when model = 'itemknn' then rank end) as itemknn_rank,
+        max(case when model = 'als' then score end) as als_score,
+        min(case when model = 'als' then rank end) as als_rank,
         min(case when model = 'recency_popularity' then rank end) as recency_popularity_rank
     from candidates
-    where model in ('ease', 'itemknn', 'recency_popularity')
+    where model in ('ease', 'itemknn', 'als', 'recency_popularity')
     group by fold, user_id, item_id
 ),
 
@@ -102,6 +100,8 @@ final as (
         coalesce(pooled.ease_rank, {{ var('candidates_per_user') }} + 1) as ease_rank,
         coalesce(pooled.itemknn_score, 0) as itemknn_score,
         coalesce(pooled.itemknn_rank, {{ var('candidates_per_user') }} + 1) as itemknn_rank,
+        coalesce(pooled.als_score, 0) as als_score,
+        coalesce(pooled.als_rank, {{ var('candidates_per_user') }} + 1) as als_rank,
         coalesce(pooled.recency_popularity_rank, {{ var('candidates_per_user') }} + 1) as recency_popularity_rank,
         items.interactions as item_interactions,
         items.recency_popularity as item_recency_popularity,

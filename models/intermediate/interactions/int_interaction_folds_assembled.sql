@@ -3,8 +3,9 @@
       are chosen and the re-ranker is trained here;
     - `test`: history = all train rows, target = the test rows. The reported metrics;
     - `serve`: history = every interaction, no target. The lists people are served.
-    `recency_rank` counts each user's history backwards (0 = their latest interaction): the EASE
-    profile decay weighs interaction r by exp(-r / tau). -#}
+    `recency_rank` counts each user's history backwards in split order (0 = their latest
+    interaction): the profile decay weighs interaction r by exp(-r / tau). `is_repeat` marks a
+    target row whose item is already in the user's history of the fold (a re-consumption). -#}
 
 with
 
@@ -43,8 +44,11 @@ final as (
         weight,
         case
             when role = 'history'
-                then row_number() over (partition by fold, role, user_id order by event_at desc, item_id desc) - 1
+                then row_number() over (partition by fold, role, user_id order by user_seq desc) - 1
         end as recency_rank,
+        role = 'target'
+        and max(case when role = 'history' then 1 else 0 end) over (partition by fold, user_id, item_id) = 1
+        as is_repeat,
         event_at
     from tagged
 )

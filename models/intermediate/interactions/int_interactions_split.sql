@@ -1,5 +1,7 @@
-{#- Every valid interaction with its split. Vars: `interactions_split` =
-    - `per_user` (default): each user's interactions sorted by (event_at, item_id); the last
+{#- Every valid interaction with its split. Ties in time are ordered by item id: as integers when
+    every item id is one (MovieLens, most logs), else as text; var `interactions_id_order: text`
+    forces text order. Vars: `interactions_split` =
+    - `per_user` (default): each user's interactions sorted by (event_at, item id); the last
       n_test = max(1, round(interactions_test_fraction * n)) are test, capped at n - 1 (round half
       away from zero; a user with one interaction is all train);
     - `last1`: n_test = 1 (leave-last-one-out, capped at n - 1 the same way);
@@ -15,12 +17,29 @@ events as (
     select * from {{ ref('stg_interactions__events') }}
 ),
 
+id_kind as (
+    select
+        {% if var('interactions_id_order') == 'text' -%}
+            false
+        {%- else -%}
+            count(*) = count({{ try_cast_integer('item_id') }})
+        {%- endif %} as item_ids_are_integers
+    from events
+),
+
 sequenced as (
     select
-        *,
-        row_number() over (partition by user_id order by event_at, item_id) as user_seq,
-        count(*) over (partition by user_id) as user_interactions
+        events.*,
+        row_number() over (
+            partition by events.user_id
+            order by
+                events.event_at,
+                case when id_kind.item_ids_are_integers then {{ try_cast_integer('events.item_id') }} end,
+                events.item_id
+        ) as user_seq,
+        count(*) over (partition by events.user_id) as user_interactions
     from events
+    cross join id_kind
 ),
 
 {% if var('interactions_split') == 'global' -%}

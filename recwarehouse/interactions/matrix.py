@@ -1,0 +1,204 @@
+"""The user x item matrix of an interactions fold, sparse, and scoring in chunks of users.
+
+Nothing here holds users x items densely: a fold is a `scipy.sparse` CSR matrix, and every model
+scores a chunk of users at a time (`chunk_rows`: as many rows as fit `score_memory_mb`), keeping
+each row's top N by `argpartition`. Peak memory is the chunk plus the model.
+
+Ids: users and items are indexed in sorted id order, so a tie in score goes to the smaller item
+index (= the smaller item id), in every path alike (`top_n_rows`).
+
+Repeats: a (user, item) pair that occurs c times is one matrix entry whose value is the repeat
+weight of c (`REPEAT_WEIGHTS`: `binary` 1, `count` c, `log` 1 + ln c). A user's recency rank r
+counts distinct items backwards from their latest interaction (0 = most recent item), and the
+scoring profile weighs an entry by exp(-r / tau) (tau = 0: no decay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+REPEAT_WEIGHTS = {
+    "binary": lambda c: np.ones_like(c, dtype=np.float32),
+    "count": lambda c: c.astype(np.float32),
+    "log": lambda c: (1.0 + np.log(c)).astype(np.float32),
+}
+
+
+def repeat_weight(counts: np.ndarray, rule: str) -> np.ndarray:
+    """The matrix value of a pair seen `counts` times, by the `interactions_repeat_weight` rule."""
+    if rule not in REPEAT_WEIGHTS:
+        raise ValueError(f"interactions_repeat_weight must be one of {sorted(REPEAT_WEIGHTS)}, got {rule!r}")
+    return REPEAT_WEIGHTS[rule](np.asarray(counts))
+
+
+@dataclass
+class Fold:
+    """One fold's history: sorted ids and, per distinct (user, item) pair, its count and recency."""
+
+    users: np.ndarray  # sorted user ids with history
+    items: np.ndarray  # sorted item ids with history
+    x: sp.csr_matrix  # users x items, value = repeat weight of the pair's count (float32)
+    recency: sp.csr_matrix  # same pattern, value = the pair's distinct-item recency rank + 1
+
+    @classmethod
+    def from_history(cls, history: pd.DataFrame, repeat_rule: str = "log") -> Fold:
+        """history: one row per interaction, columns user_id, item_id, recency_rank (0 = the user's
+        latest interaction). Repeats of a pair collapse into one entry (count, latest position)."""
+        user_codes, users = pd.factorize(history["user_id"].astype(str), sort=True)
+        item_codes, items = pd.factorize(history["item_id"].astype(str), sort=True)
+        users, items = np.asarray(users, dtype=object), np.asarray(items, dtype=object)
+        recency = history["recency_rank"].to_numpy()
+        return cls.from_codes(user_codes, item_codes, recency, users, items, repeat_rule)
+
+    @classmethod
+    def from_codes(
+        cls,
+        user_codes: np.ndarray,
+        item_codes: np.ndarray,
+        recency_rank: np.ndarray,
+        user_ids: np.ndarray,
+        item_ids: np.ndarray,
+        repeat_rule: str = "log",
+    ) -> Fold:
+        """The same from integer codes into sorted id arrays (user_ids / item_ids may hold more ids
+        than the fold uses: the fold keeps the ones it has, in the same order)."""
+        used_u, user_codes = np.unique(user_codes, return_inverse=True)
+        used_i, item_codes = np.unique(item_codes, return_inverse=True)
+        users, items = user_ids[used_u], item_ids[used_i]
+        pairs = pd.DataFrame({"u": user_codes, "i": item_codes, "r": recency_rank})
+        grouped = pairs.groupby(["u", "i"], sort=True).agg(count=("r", "size"), latest=("r", "min")).reset_index()
+        # distinct-item recency: order each user's pairs by their latest position
+        grouped = grouped.sort_values(["u", "latest", "i"], kind="mergesort")
+        grouped["rank"] = grouped.groupby("u", sort=False).cumcount()
+        grouped = grouped.sort_values(["u", "i"], kind="mergesort")
+        u = grouped["u"].to_numpy()
+        i = grouped["i"].to_numpy()
+        shape = (len(users), len(items))
+        x = sp.csr_matrix((repeat_weight(grouped["count"].to_numpy(), repeat_rule), (u, i)), shape=shape)
+        rec = sp.csr_matrix((grouped["rank"].to_numpy(dtype=np.float32) + 1.0, (u, i)), shape=shape)
+        x.sort_indices()
+        rec.sort_indices()
+        return cls(np.asarray(users, dtype=object), np.asarray(items, dtype=object), x, rec)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.x.shape
+
+    def binary(self) -> sp.csr_matrix:
+        """The seen pattern as 0/1 (float32)."""
+        b = self.x.copy()
+        b.data = np.ones_like(b.data)
+        return b
+
+    def profile(self, tau: float) -> sp.csr_matrix:
+        """The scoring rows: each entry's weight times exp(-r / tau) (tau 0: the weight)."""
+        if tau == 0:
+            return self.x
+        p = self.x.copy()
+        p.data = (p.data * np.exp(-(self.recency.data - 1.0) / tau)).astype(np.float32)
+        return p
+
+    def megabytes(self) -> float:
+        return (self.x.data.nbytes + self.x.indices.nbytes + self.x.indptr.nbytes) * 2 / 2**20
+
+
+def encode_ids(values) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 codes, sorted distinct ids) of a text column (pyarrow array or chunked array): the
+    dictionary is built by Arrow and only the distinct ids are sorted in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    dictionary = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    ids = np.unique(dictionary) if dictionary.size else dictionary
+    remap = np.searchsorted(ids, dictionary).astype(np.int32)
+    return remap[encoded.indices.to_numpy(zero_copy_only=False)], ids
+
+
+def chunk_rows(n_columns: int, score_memory_mb: float, floor: int = 16) -> int:
+    """Rows of a dense float32 score block (plus its working copies) that fit score_memory_mb."""
+    per_row = max(n_columns, 1) * 4 * 3
+    return max(floor, int(score_memory_mb * 2**20 // per_row))
+
+
+def top_n_rows(scores: np.ndarray, seen: sp.csr_matrix | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a dense block, the n best columns not in `seen` (same rows), best first; ties go
+    to the smaller column, exactly as a full stable sort would. Returns (columns, scores); a row
+    with fewer than n unseen columns is padded with -inf scores."""
+    s = np.round(scores.astype(np.float64), 9)
+    if seen is not None and seen.nnz:
+        rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
+        s[rows, seen.indices] = -np.inf
+    n = min(n, s.shape[1])
+    if n == 0:
+        return np.zeros((s.shape[0], 0), dtype=np.int64), np.zeros((s.shape[0], 0))
+    if n < s.shape[1]:
+        part = np.argpartition(-s, n - 1, axis=1)[:, :n]
+    else:
+        part = np.tile(np.arange(s.shape[1]), (s.shape[0], 1))
+    vals = np.take_along_axis(s, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
+    cols = np.take_along_axis(part, order, axis=1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    # a tie at the cut: argpartition may have kept a larger column than one left out; redo those
+    # rows with a full stable sort (rare: rows with many equal scores, e.g. all zero)
+    if n < s.shape[1]:
+        cut = vals[:, -1:]
+        equal_total = (s == cut).sum(axis=1)
+        equal_kept = (vals == cut).sum(axis=1)
+        for r in np.flatnonzero(equal_total > equal_kept):
+            full = np.argsort(-s[r], kind="stable")[:n]
+            cols[r], vals[r] = full, s[r, full]
+    return cols, vals
+
+
+def scored_chunks(
+    fold: Fold,
+    score_block: Callable[[slice], np.ndarray],
+    n: int,
+    score_memory_mb: float,
+    exclude_seen: bool = True,
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+    """Yields (user slice, top-n columns, their scores) chunk by chunk; score_block(rows) returns
+    the dense scores of those users over every item."""
+    step = chunk_rows(fold.shape[1], score_memory_mb)
+    seen = fold.x if exclude_seen else None
+    for lo in range(0, fold.shape[0], step):
+        rows = slice(lo, min(lo + step, fold.shape[0]))
+        block = score_block(rows)
+        cols, vals = top_n_rows(block, seen[rows] if seen is not None else None, n)
+        yield rows, cols, vals
+
+
+def long_lists(fold: Fold, model: str, chunks: Iterator[tuple[slice, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """The chunks' top-n as rows: model, user_id, item_id, score, rank (finite scores only)."""
+    frames = []
+    for rows, cols, vals in chunks:
+        r, k = np.nonzero(np.isfinite(vals))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "user_index": r + rows.start,
+                    "item_index": cols[r, k],
+                    "score": vals[r, k],
+                    "rank": k + 1,
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["user_index", "item_index"])
+    return pd.DataFrame(
+        {
+            "model": model,
+            "user_id": fold.users[out["user_index"].to_numpy(dtype=np.int64)],
+            "item_id": fold.items[out["item_index"].to_numpy(dtype=np.int64)],
+            "score": out["score"].to_numpy(dtype=float),
+            "rank": out["rank"].to_numpy(dtype=np.int64),
+        }
+    )
