@@ -12,13 +12,15 @@ MOVIELENS ?= ../shared/data/movielens-100k
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
+export RECWAREHOUSE_INTERACTIONS_TEST_DB ?= $(CURDIR)/test_interactions_warehouse.duckdb
+TEST_INTERACTIONS := data/test_interactions
 # one thread setting for dbt, DuckDB, LightGBM, scikit-learn and BLAS; OpenMP waits passively, so
 # a busy core never makes LightGBM's threads spin (issue 15). The activated .venv sets both too.
 export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark
-.PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test demo-data test-data docs lock clean bench
+.PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
 setup: $(STAMP) system-deps
@@ -85,8 +87,16 @@ warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
 	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 
-## the pytest checks that read the test warehouse
-warehouse-test: warehouse-build
+## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
+## pushed over its memory cap, into its own warehouse file: the paths MovieLens does not take
+$(TEST_INTERACTIONS)/interactions.parquet: recwarehouse/demo/interactions.py | $(STAMP)
+	$(BIN)/python -m recwarehouse.demo.interactions --interactions 20000 --users 600 --items 400 --seed 11 --repeat-rate 0.2 --out $(TEST_INTERACTIONS)
+interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
+	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
+
+## the pytest checks that read the test warehouses
+warehouse-test: warehouse-build interactions-build
 	$(BIN)/pytest -q -m warehouse
 
 ## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,

@@ -23,5 +23,16 @@ def warehouse() -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="session")
+def synthetic_warehouse() -> duckdb.DuckDBPyConnection:
+    """The interactions path on the small synthetic log (repeats, no ratings, EASE over its cap)."""
+    path = os.environ.get("RECWAREHOUSE_INTERACTIONS_TEST_DB")
+    if not path or not Path(path).exists():
+        pytest.fail("no synthetic interactions warehouse: run `make test` (it builds one, `make interactions-build`)")
+    con = duckdb.connect(path, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
 def corruption_manifest() -> dict:
     return json.loads((ROOT / "data" / "test" / "_corruption.json").read_text())

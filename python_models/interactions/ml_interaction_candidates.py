@@ -1,8 +1,10 @@
 """First stage for the interactions path: top lists of every baseline and CF model (item kNN,
-EASE, ALS, BPR) for the validation, test and serve folds, settings chosen on validation. Ids are
-coded once and the lists handed to DuckDB with categorical ids, cast back to text here."""
+EASE, ALS, BPR) for the validation, test and serve folds, settings chosen on validation. Lists
+stream into DuckDB chunk by chunk (ids dictionary-encoded), so Python never holds them all."""
 
 from recwarehouse.interactions.models import FirstStage, all_candidates
+
+ROWS = "interaction_candidates_rows"
 
 
 def model(dbt, session):
@@ -16,22 +18,34 @@ def model(dbt, session):
         .project("fold, item_id, interactions, bayes_average_rating, recency_popularity")
         .df()
     )
-    lists, _skipped = all_candidates(history, targets, item_scores, settings)
-    session.register("interaction_candidates_coded", lists)
+    session.execute(
+        f"create or replace temp table {ROWS} "
+        "(part integer, user_id varchar, item_id varchar, score double, rank integer)"
+    )
+
+    def sink(table):
+        session.register("interaction_candidates_piece", table)
+        session.execute(f"insert into {ROWS} select * from interaction_candidates_piece")
+        session.unregister("interaction_candidates_piece")
+
+    lists, _skipped = all_candidates(history, targets, item_scores, settings, sink)
+    session.register("interaction_candidates_labels", lists.labels())
     final = session.sql(
-        """
+        f"""
         select
-            cast(fold as varchar) as fold,
-            cast(model as varchar) as model,
-            cast(user_id as varchar) as user_id,
-            cast(item_id as varchar) as item_id,
-            score,
-            rank,
-            cast(params as varchar) as params,
-            fit_seconds,
-            cast(model_id as varchar) as model_id
-        from interaction_candidates_coded
-        order by fold, model, user_id, rank
+            labels.fold,
+            labels.model,
+            rows.user_id,
+            rows.item_id,
+            rows.score,
+            rows.rank,
+            labels.params,
+            labels.fit_seconds,
+            labels.model_id
+        from {ROWS} as rows
+        inner join interaction_candidates_labels as labels
+            on rows.part = labels.part
+        order by labels.fold, labels.model, rows.user_id, rows.rank
         """
     )
     return final

@@ -128,35 +128,50 @@ def chunk_rows(n_columns: int, score_memory_mb: float, floor: int = 16) -> int:
     return max(floor, int(score_memory_mb * 2**20 // per_row))
 
 
-def top_n_rows(scores: np.ndarray, seen: sp.csr_matrix | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+def top_n_rows(
+    scores: np.ndarray, seen: sp.csr_matrix | None, n: int, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row of a dense block, the n best columns not in `seen` (same rows), best first; ties go
     to the smaller column, exactly as a full stable sort would. Returns (columns, scores); a row
-    with fewer than n unseen columns is padded with -inf scores."""
-    s = np.round(scores.astype(np.float64), 9)
+    with fewer than n unseen columns is padded with -inf scores. `overwrite`: the block may be
+    used as scratch space (the chunked scorers hand over blocks nobody else holds)."""
+    s = np.array(scores, copy=not overwrite)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
     if seen is not None and seen.nnz:
         rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
         s[rows, seen.indices] = -np.inf
-    n = min(n, s.shape[1])
+    m = s.shape[1]
+    n = min(n, m)
     if n == 0:
         return np.zeros((s.shape[0], 0), dtype=np.int64), np.zeros((s.shape[0], 0))
-    if n < s.shape[1]:
-        part = np.argpartition(-s, n - 1, axis=1)[:, :n]
-    else:
-        part = np.tile(np.arange(s.shape[1]), (s.shape[0], 1))
+    everything = np.tile(np.arange(m), (s.shape[0], 1)) if n == m else None
+    part = everything if everything is not None else np.argpartition(s, m - n, axis=1)[:, m - n :]
     vals = np.take_along_axis(s, part, axis=1)
     order = np.lexsort((part, -vals), axis=1)
     cols = np.take_along_axis(part, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
-    # a tie at the cut: argpartition may have kept a larger column than one left out; redo those
-    # rows with a full stable sort (rare: rows with many equal scores, e.g. all zero)
-    if n < s.shape[1]:
+    # a tie at the cut: argpartition may have kept a larger column than one it left out. For those
+    # rows keep everything above the cut, then the smallest columns equal to it (rows with many
+    # equal scores, e.g. a short history's zeros beyond its few neighbours)
+    if n < m:
         cut = vals[:, -1:]
         equal_total = (s == cut).sum(axis=1)
         equal_kept = (vals == cut).sum(axis=1)
-        for r in np.flatnonzero(equal_total > equal_kept):
-            full = np.argsort(-s[r], kind="stable")[:n]
-            cols[r], vals[r] = full, s[r, full]
-    return cols, vals
+        fix = np.flatnonzero(equal_total > equal_kept)
+        if fix.size:
+            sub, sub_cut = s[fix], cut[fix]
+            above = sub > sub_cut
+            equal = sub == sub_cut
+            need = n - above.sum(axis=1)
+            keep = above | (equal & (np.cumsum(equal, axis=1) <= need[:, None]))
+            r, c = np.nonzero(keep)  # row-major: n columns per row, ascending
+            c = c.reshape(fix.size, n)
+            v = np.take_along_axis(sub, c, axis=1)
+            order = np.lexsort((c, -v), axis=1)
+            cols[fix] = np.take_along_axis(c, order, axis=1)
+            vals[fix] = np.take_along_axis(v, order, axis=1)
+    return cols, vals.astype(np.float64)
 
 
 def scored_chunks(
@@ -173,7 +188,7 @@ def scored_chunks(
     for lo in range(0, fold.shape[0], step):
         rows = slice(lo, min(lo + step, fold.shape[0]))
         block = score_block(rows)
-        cols, vals = top_n_rows(block, seen[rows] if seen is not None else None, n)
+        cols, vals = top_n_rows(block, seen[rows] if seen is not None else None, n, overwrite=True)
         yield rows, cols, vals
 
 

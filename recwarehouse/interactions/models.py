@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from recwarehouse import thread_limit, threads
 from recwarehouse.boosting import lightgbm_ranker
 from recwarehouse.collaborative import item_neighbours
-from recwarehouse.hashing import frame_fingerprint, seeded_halves, text_fingerprint
+from recwarehouse.hashing import frame_fingerprint, seeded_halves, seeded_units, text_fingerprint
 from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
 from recwarehouse.metrics import per_user_metrics
 from recwarehouse.progress import log
@@ -230,12 +230,12 @@ def global_top_n(fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, mem
     """Chunks of the top-n items by one global score per item (popularity-type baselines): only
     the n + (longest history) best items can make anyone's list, so a chunk is that narrow."""
     finite = np.isfinite(values)
-    order = np.flatnonzero(finite)[np.argsort(-np.round(values[finite], 9), kind="stable")]
+    order = np.flatnonzero(finite)[np.argsort(-values[finite], kind="stable")]
     longest = int(np.diff(fold.x.indptr).max(initial=0)) if exclude_seen else 0
     keep = order[: n + longest]
     position = np.full(fold.shape[1], -1, dtype=np.int64)
     position[keep] = np.arange(keep.size)
-    narrow = np.round(values[keep], 9)
+    narrow = values[keep]
     step = max(16, int(memory_mb * 2**20 // (max(keep.size, 1) * 8 * 3)))
     for lo in range(0, fold.shape[0], step):
         rows = slice(lo, min(lo + step, fold.shape[0]))
@@ -245,7 +245,7 @@ def global_top_n(fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, mem
             r = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
             at = position[seen.indices]
             block[r[at >= 0], at[at >= 0]] = -np.inf
-        cols, vals = top_n_rows(block, None, n)
+        cols, vals = top_n_rows(block, None, n, overwrite=True)
         yield rows, keep[cols], vals
 
 
@@ -299,9 +299,10 @@ def _grid(model: str, s: FirstStage) -> list[dict]:
     return [dict(g) for g in (s.als_grid if model == "als" else s.bpr_grid)]
 
 
-def _tune(model: str, fold: Fold, targets: FoldTargets, s: FirstStage) -> tuple[dict, list[dict]]:
-    """The grid setting with the best validation NDCG@k (first of equals), and the whole grid."""
-    best, best_ndcg, tried, fitted = None, -1.0, [], {}
+def _tune(model: str, fold: Fold, targets: FoldTargets, s: FirstStage) -> tuple[dict, list[dict], object]:
+    """The grid setting with the best validation NDCG@k (first of equals), the whole grid, and the
+    best setting's fit on the validation fold (reused for that fold's lists)."""
+    best, best_ndcg, tried, fitted, best_fitted = None, -1.0, [], {}, None
     for params in _grid(model, s):
         shape_key = json.dumps({k: v for k, v in params.items() if k != "tau"}, sort_keys=True)
         if shape_key not in fitted:  # tau only changes the scoring profile, not the fit
@@ -312,67 +313,90 @@ def _tune(model: str, fold: Fold, targets: FoldTargets, s: FirstStage) -> tuple[
         score = targets.ndcg(chunks, s.k)
         tried.append({**params, "validation_ndcg": round(score, 9)})
         if score > best_ndcg + 1e-12:
-            best, best_ndcg = params, score
-    return best, tried
+            best, best_ndcg, best_fitted = params, score, fitted[shape_key]
+    return best, tried, best_fitted
 
 
 class ListBuilder:
-    """Collects top lists of many (fold, model) runs as integer codes over one id index shared by
-    the folds, and hands them over as one frame with categorical ids (text is rebuilt in SQL)."""
+    """Streams the top lists of many (fold, model) runs out as Arrow tables, chunk by chunk, with
+    ids dictionary-encoded over one index shared by the folds, so memory holds one chunk, never the
+    lists. `sink` receives each table (columns part, user_id, item_id, score, rank); `labels()`
+    says what each part is (fold, model, params, fit_seconds, model_id). Without a sink the tables
+    are kept, for `frame()` (small data, tests)."""
 
-    def __init__(self, folds: dict[str, Fold]):
+    def __init__(self, folds: dict[str, Fold], sink: Callable | None = None, rows_per_table: int = 2_000_000):
+        import pyarrow as pa
+
         self.users = np.unique(np.concatenate([f.users for f in folds.values()]))
         self.items = np.unique(np.concatenate([f.items for f in folds.values()]))
+        self._user_dictionary = pa.array(self.users.tolist(), type=pa.string())
+        self._item_dictionary = pa.array(self.items.tolist(), type=pa.string())
         self.maps = {
             name: (np.searchsorted(self.users, f.users), np.searchsorted(self.items, f.items))
             for name, f in folds.items()
         }
-        self.parts: list[tuple[np.ndarray, ...]] = []
-        self.labels: list[tuple[str, str, str, float]] = []
+        self.kept: list = []
+        self.sink = sink or self.kept.append
+        self.rows_per_table = rows_per_table
+        self._labels: list[tuple[str, str, str, float]] = []
+
+    def _flush(self, part: int, pieces: list) -> None:
+        import pyarrow as pa
+
+        u, i, v, rank = (np.concatenate(p) for p in zip(*pieces, strict=True))
+        self.sink(
+            pa.table(
+                {
+                    "part": pa.array(np.full(u.size, part, dtype=np.int32)),
+                    "user_id": pa.DictionaryArray.from_arrays(pa.array(u.astype(np.int32)), self._user_dictionary),
+                    "item_id": pa.DictionaryArray.from_arrays(pa.array(i.astype(np.int32)), self._item_dictionary),
+                    "score": pa.array(np.round(v, 9)),
+                    "rank": pa.array(rank.astype(np.int32)),
+                }
+            )
+        )
 
     def add(self, fold_name: str, model: str, params: str, chunks) -> float:
         """Consume the chunks of one (fold, model); returns the seconds they took."""
         t0 = time.perf_counter()
+        part = len(self._labels)
         umap, imap = self.maps[fold_name]
-        pieces = []
+        pieces, held = [], 0
         for rows, cols, vals in chunks:
             r, k = np.nonzero(np.isfinite(vals))
             pieces.append((umap[r + rows.start], imap[cols[r, k]], vals[r, k], k + 1))
-        seconds = time.perf_counter() - t0
+            held += r.size
+            if held >= self.rows_per_table:
+                self._flush(part, pieces)
+                pieces, held = [], 0
         if pieces:
-            u, i, v, rank = (np.concatenate(p) for p in zip(*pieces, strict=True))
-            part = np.full(u.size, len(self.labels), dtype=np.int32)
-            self.parts.append((part, u.astype(np.int32), i.astype(np.int32), np.round(v, 9), rank.astype(np.int32)))
-        self.labels.append((fold_name, model, params, seconds))
+            self._flush(part, pieces)
+        seconds = time.perf_counter() - t0
+        self._labels.append((fold_name, model, params, seconds))
         return seconds
 
+    def set_seconds(self, seconds: float) -> None:
+        """Replace the last part's seconds (a fit timed outside `add`, plus its scoring)."""
+        self._labels[-1] = (*self._labels[-1][:3], seconds)
+
+    def labels(self) -> pd.DataFrame:
+        out = pd.DataFrame(self._labels, columns=["fold", "model", "params", "fit_seconds"])
+        out["model_id"] = [model_id(m, p) for m, p in zip(out["model"], out["params"], strict=True)]
+        out["fit_seconds"] = out["fit_seconds"].round(3)
+        out.insert(0, "part", np.arange(len(out), dtype=np.int32))
+        return out
+
     def frame(self) -> pd.DataFrame:
-        if self.parts:
-            part, u, i, v, rank = (np.concatenate(p) for p in zip(*self.parts, strict=True))
-        else:
-            part = u = i = rank = np.zeros(0, dtype=np.int32)
-            v = np.zeros(0)
-        labels = pd.DataFrame(self.labels, columns=["fold", "model", "params", "fit_seconds"])
-        labels["model_id"] = [model_id(m, p) for m, p in zip(labels["model"], labels["params"], strict=True)]
+        """The kept tables as one frame with the labels joined (text ids): small data only."""
+        import pyarrow as pa
 
-        def by_part(column: str) -> pd.Categorical:
-            values = labels[column].astype(str)
-            categories = pd.Index(values.unique())
-            return pd.Categorical.from_codes(categories.get_indexer(values)[part], categories=categories)
-
-        return pd.DataFrame(
-            {
-                "fold": by_part("fold"),
-                "model": by_part("model"),
-                "user_id": pd.Categorical.from_codes(u, categories=self.users),
-                "item_id": pd.Categorical.from_codes(i, categories=self.items),
-                "score": v,
-                "rank": rank,
-                "params": by_part("params"),
-                "fit_seconds": labels["fit_seconds"].round(3).to_numpy()[part],
-                "model_id": by_part("model_id"),
-            }
-        )
+        columns = ["fold", "model", "user_id", "item_id", "score", "rank", "params", "fit_seconds", "model_id"]
+        if not self.kept:
+            return pd.DataFrame(columns=columns)
+        rows = pa.concat_tables(self.kept).to_pandas()
+        rows["user_id"] = rows["user_id"].astype(str)
+        rows["item_id"] = rows["item_id"].astype(str)
+        return rows.merge(self.labels(), on="part", how="left")[columns]
 
 
 def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
@@ -398,8 +422,8 @@ def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
 
 
 def all_candidates(
-    history, targets: pd.DataFrame, item_scores: pd.DataFrame, s: FirstStage
-) -> tuple[pd.DataFrame, list[dict]]:
+    history, targets: pd.DataFrame, item_scores: pd.DataFrame, s: FirstStage, sink: Callable | None = None
+) -> tuple[ListBuilder, list[dict]]:
     """Top lists of every model for every fold: fold, model, user_id, item_id, score, rank, params
     (JSON), fit_seconds, model_id; pool models keep s.n rows per user, the others s.k.
     `history` / `targets` / `item_scores` carry a `fold` column. Returns (lists, skipped), skipped
@@ -413,7 +437,7 @@ def all_candidates(
     dropped = {item["model"] for item in skipped}
     models = [m for m in s.models if m not in dropped]
 
-    lists = ListBuilder(folds)
+    lists = ListBuilder(folds, sink)
     exclude_seen = not s.reconsumption
     for name, fold in folds.items():
         scores = item_scores[item_scores["fold"] == name].set_index("item_id").reindex(fold.items)
@@ -430,7 +454,7 @@ def all_candidates(
     val_targets = FoldTargets(folds["validation"], targets[targets["fold"] == "validation"])
     for model in (m for m in CF_MODELS if m in models):
         t0 = time.perf_counter()
-        params, tried = _tune(model, folds["validation"], val_targets, s)
+        params, tried, tuned = _tune(model, folds["validation"], val_targets, s)
         log(
             f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
             f"({max(t['validation_ndcg'] for t in tried):.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
@@ -438,7 +462,7 @@ def all_candidates(
         params_json = json.dumps({**params, "grid": tried}, sort_keys=True)
         for name, fold in folds.items():
             t0 = time.perf_counter()
-            fitted = fit_model(model, fold, params, s.seed)
+            fitted = tuned if name == "validation" else fit_model(model, fold, params, s.seed)
             n = s.n if model in POOL_MODELS else s.k
             fit = time.perf_counter() - t0
             score = lists.add(
@@ -447,25 +471,16 @@ def all_candidates(
                 params_json,
                 scored_chunks(fold, scorer(model, fold, params, fitted), n, s.score_memory_mb, exclude_seen),
             )
-            lists.labels[-1] = (*lists.labels[-1][:3], fit + score)
+            lists.set_seconds(fit + score)
             log(f"{model} on fold {name}: fit {fit:.1f} s, scored {fold.shape[0]:,} users in {score:.1f} s")
             del fitted
-    return lists.frame(), skipped
+        del tuned
+    return lists, skipped
 
 
 def model_id(model: str, params_json: str) -> str:
     """`<model>-<8 hex of the params>`: the same model with the same params has the same id."""
     return f"{model}-{text_fingerprint(params_json, 8)}"
-
-
-def ndcg_of_lists(lists: pd.DataFrame, targets: pd.DataFrame, k: int) -> float:
-    """Mean NDCG@k over users with a target, for lists with a `rank` column."""
-    n_relevant = targets.groupby("user_id")["item_id"].nunique()
-    scored = lists[lists["rank"] <= k][["user_id", "item_id", "rank"]].copy()
-    truth = set(zip(targets["user_id"], targets["item_id"], strict=True))
-    scored["label"] = [int((u, i) in truth) for u, i in zip(scored["user_id"], scored["item_id"], strict=True)]
-    scored["score"] = -scored["rank"].astype(float)
-    return float(per_user_metrics(scored, n_relevant, k)["ndcg_at_k"].mean())
 
 
 # ----- the second stage -----
@@ -506,46 +521,68 @@ def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
     ordered = frame.sort_values(["user_id", "item_id"], kind="mergesort")
     groups = ordered.groupby("user_id", sort=False).size().to_numpy()
     model = lightgbm_ranker({**RERANK_PARAMS, "lambdarank_truncation_level": 2 * k}, seed)
-    model.fit(ordered[RERANK_FEATURES].to_numpy(dtype=float), ordered["label"].to_numpy(dtype=int), group=groups)
+    with thread_limit():
+        model.fit(
+            ordered[RERANK_FEATURES].to_numpy(dtype=np.float32), ordered["label"].to_numpy(dtype=int), group=groups
+        )
     return model
 
 
-def _ranked(frame: pd.DataFrame, scores: np.ndarray) -> pd.DataFrame:
-    out = frame[["fold", "user_id", "item_id"]].copy()
-    out["score"] = np.round(scores, 9)
-    out = out.sort_values(
-        ["fold", "user_id", "score", "item_id"], ascending=[True, True, False, True], kind="mergesort"
-    )
-    out["rank"] = out.groupby(["fold", "user_id"], sort=False).cumcount() + 1
-    return out.reset_index(drop=True)
+def training_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
+    """The validation users the re-ranker learns from: all of them, or a seeded sample of max_users."""
+    users = np.sort(np.asarray(users, dtype=object))
+    if len(users) <= max_users:
+        return users
+    return np.sort(users[np.argsort(seeded_units(users, seed), kind="stable")[:max_users]])
 
 
-def two_stage(features: pd.DataFrame, k: int, seed: int) -> tuple[pd.DataFrame, lgb.LGBMRanker, dict]:
-    """Train LambdaRank on the validation fold's candidates (labels = validation targets) and
-    re-rank the candidates of every fold.
+@dataclass
+class TwoStage:
+    """The re-ranker: two cross-fitted halves (each scores the validation users of the other half)
+    and one model on all its training users (scores the test and serve folds)."""
 
-    The validation fold's own lists come from cross-fitting (two halves of the users by a seeded
-    hash: each half scored by a model trained on the other), so the model's validation NDCG is
-    honest and comparable with the first-stage models'. Test and serve folds are scored by the
-    model trained on the whole validation fold. Returns (lists, model, info)."""
-    val = features[features["fold"] == "validation"].reset_index(drop=True)
-    if val["label"].sum() == 0:
+    halves: pd.DataFrame  # user_id, half: every validation user's half
+    models: dict  # 0 / 1: trained on that half's training users; "all": on every training user
+    info: dict
+
+    def score(self, batch: pd.DataFrame) -> np.ndarray:
+        """Scores of a batch of featured rows (with `fold` and, for validation rows, `half`)."""
+        x = batch[RERANK_FEATURES].to_numpy(dtype=np.float32)
+        out = np.empty(len(batch))
+        validation = (batch["fold"] == "validation").to_numpy()
+        half = batch["half"].to_numpy()
+        with thread_limit():
+            for h in (0, 1):  # a validation user is scored by the model that never saw them
+                at = validation & (half == h)
+                if at.any():
+                    out[at] = self.models[1 - h].predict(x[at])
+            if (~validation).any():
+                out[~validation] = self.models["all"].predict(x[~validation])
+        return np.round(out, 9)
+
+
+def fit_two_stage(validation_users: np.ndarray, training: pd.DataFrame, k: int, seed: int) -> TwoStage:
+    """Fit the re-ranker on the training users' validation-fold rows (labels = validation targets).
+
+    Cross-fitting (two halves of the validation users by a seeded hash, each half scored by a model
+    trained on the other) keeps the model's validation NDCG honest and comparable with the first
+    stage's; test and serve rows are scored by the model trained on all training users."""
+    if training["label"].sum() == 0:
         raise ValueError("the validation fold's candidates contain no positive: nothing to learn from")
     t0 = time.perf_counter()
-    half = seeded_halves(val["user_id"], seed)
-    cross = np.empty(len(val))
+    halves = pd.DataFrame({"user_id": np.asarray(validation_users, dtype=object)})
+    halves["half"] = seeded_halves(halves["user_id"], seed)
+    training = training.merge(halves, on="user_id", how="inner")
+    models = {}
     for h in (0, 1):
-        model = _fit_ranker(val[half != h], k, seed)
-        cross[half == h] = model.predict(val.loc[half == h, RERANK_FEATURES].to_numpy(dtype=float))
-    model = _fit_ranker(val, k, seed)
-    fit_seconds = time.perf_counter() - t0
-    rest = features[features["fold"] != "validation"].reset_index(drop=True)
-    lists = pd.concat(
-        [_ranked(val, cross), _ranked(rest, model.predict(rest[RERANK_FEATURES].to_numpy(dtype=float)))],
-        ignore_index=True,
-    )
-    info = {"params": {**RERANK_PARAMS, "features": RERANK_FEATURES}, "fit_seconds": round(fit_seconds, 3)}
-    return lists, model, info
+        models[h] = _fit_ranker(training[training["half"] == h], k, seed)
+        log(f"re-ranker half {h}: {int((training['half'] == h).sum()):,} rows in {time.perf_counter() - t0:.1f} s")
+    models["all"] = _fit_ranker(training, k, seed)
+    seconds = time.perf_counter() - t0
+    n_users = training["user_id"].nunique()
+    log(f"re-ranker on all {n_users:,} training users ({len(training):,} rows): {seconds:.1f} s in all")
+    info = {"params": {**RERANK_PARAMS, "features": RERANK_FEATURES}, "fit_seconds": round(seconds, 3)}
+    return TwoStage(halves, models, info)
 
 
 # ----- evaluation -----
