@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.metrics import per_user_metrics, rank_within_user, summary_metrics
+from recwarehouse.metrics import hit_rank_metrics, paired_bootstrap, per_user_metrics, rank_within_user, summary_metrics
 
 
 def frame(rows: list[tuple[str, str, float, int]]) -> pd.DataFrame:
@@ -25,7 +25,34 @@ def test_hand_computed_single_user() -> None:
     idcg = 1 / math.log2(2) + 1 / math.log2(3) + 1 / math.log2(4)
     assert m.ndcg_at_k == pytest.approx(dcg / idcg)
     assert m.map_at_k == pytest.approx((1 / 1 + 2 / 3) / 3)
+    assert m.mrr_at_k == 1.0
     assert m.hit_rate_at_k == 1.0
+
+
+def test_mrr_is_one_over_the_first_hit_rank_within_k() -> None:
+    # u: hits at ranks 3 and 4 -> 1/3; v: its only hit at rank 6 is beyond K = 5 -> 0
+    out = hit_rank_metrics(np.array([0, 0, 1]), np.array([4, 3, 6]), np.array([2, 1]), k=5)
+    assert out["mrr_at_k"].tolist() == pytest.approx([1 / 3, 0.0])
+    assert out["hits"].tolist() == [2.0, 0.0]
+    # AP for u: hits at 3 and 4 -> (1/3 + 2/4) / min(2, 5)
+    assert out["map_at_k"][0] == pytest.approx((1 / 3 + 2 / 4) / 2)
+
+
+def test_paired_bootstrap_has_the_known_answer() -> None:
+    # a constant difference has no noise: the interval is that constant
+    out = paired_bootstrap(np.full(50, 0.3), np.full(50, 0.1), resamples=200, seed=1)
+    assert out["difference"] == pytest.approx(0.2) and out["ci_low"] == pytest.approx(0.2)
+    assert out["ci_high"] == pytest.approx(0.2)
+    # differences ~ N(0.1, 1) over 10,000 users: the 95% interval is 0.1 +- 1.96 / sqrt(10,000)
+    rng = np.random.default_rng(2)
+    diff = rng.normal(0.1, 1.0, 10_000)
+    out = paired_bootstrap(diff, np.zeros_like(diff), resamples=1000, seed=3)
+    half = 1.96 * diff.std() / 100
+    assert out["ci_low"] == pytest.approx(diff.mean() - half, abs=0.004)
+    assert out["ci_high"] == pytest.approx(diff.mean() + half, abs=0.004)
+    assert paired_bootstrap(diff, np.zeros_like(diff), resamples=50, seed=3) == paired_bootstrap(
+        diff, np.zeros_like(diff), resamples=50, seed=3
+    )  # seeded
 
 
 def test_ties_break_by_item_id_ascending() -> None:
@@ -53,7 +80,7 @@ def test_fewer_than_k_candidates_still_divide_precision_by_k() -> None:
 def test_user_with_positives_but_no_candidates_scores_zero() -> None:
     df = frame([("u", "a", 0.9, 1)])
     out = per_user_metrics(df, pd.Series({"u": 1, "w": 2}), k=5)
-    assert out.loc["w"].tolist()[2:] == [0.0, 0.0, 0.0, 0.0, 0.0]
+    assert out.loc["w"].tolist()[2:] == [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_bad_k_is_refused() -> None:

@@ -12,6 +12,8 @@ Conventions (the same everywhere in the warehouse):
   over min(n_relevant, K) hits.
 * AP@K = sum over top-K hits at rank r of Precision@r, divided by min(n_relevant, K); MAP@K is its
   mean.
+* MRR@K = 1 / the rank of the first hit in the top K (0 without one).
+* Hit rate@K = 1 when the top K holds at least one hit.
 * Users with no positive are not evaluated; a user with positives but no candidates scores 0.
 """
 
@@ -21,7 +23,61 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-METRIC_NAMES = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate_at_k"]
+METRIC_NAMES = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr_at_k", "hit_rate_at_k"]
+
+
+def hit_rank_metrics(
+    hit_users: np.ndarray, hit_ranks: np.ndarray, n_relevant: np.ndarray, k: int
+) -> dict[str, np.ndarray]:
+    """The per-user metrics of METRIC_NAMES (and `hits`) from where the hits are: one entry per hit
+    (user index into n_relevant, 1-based rank in the user's list; any order). n_relevant: each
+    evaluated user's positives (> 0). The one implementation of the formulas above: per_user_metrics
+    and the interactions path's evaluation both call it."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    n_users = len(n_relevant)
+    keep = np.asarray(hit_ranks) <= k
+    users, ranks = np.asarray(hit_users)[keep].astype(np.int64), np.asarray(hit_ranks)[keep].astype(np.int64)
+    order = np.lexsort((ranks, users))
+    users, ranks = users[order], ranks[order]
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if users.size else np.zeros(0, dtype=np.int64)
+    first_of_user = np.repeat(starts, np.diff(np.r_[starts, users.size]))
+    hits_so_far = np.arange(users.size) - first_of_user + 1
+    hits = np.bincount(users, minlength=n_users).astype(float)
+    dcg = np.bincount(users, weights=1.0 / np.log2(ranks + 1.0), minlength=n_users)
+    ap_sum = np.bincount(users, weights=hits_so_far / ranks, minlength=n_users)
+    first_rank = np.zeros(n_users)
+    first_rank[users[starts]] = ranks[starts]
+    n_rel = np.asarray(n_relevant, dtype=float)
+    capped = np.minimum(n_rel, k)
+    idcg = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))[capped.astype(int) - 1]
+    with np.errstate(divide="ignore"):
+        mrr = np.where(first_rank > 0, 1.0 / np.maximum(first_rank, 1), 0.0)
+    return {
+        "hits": hits,
+        "precision_at_k": hits / k,
+        "recall_at_k": hits / n_rel,
+        "ndcg_at_k": dcg / idcg,
+        "map_at_k": ap_sum / capped,
+        "mrr_at_k": mrr,
+        "hit_rate_at_k": (hits > 0).astype(float),
+    }
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, resamples: int, seed: int, level: float = 0.95) -> dict:
+    """Mean of a - b over users and its percentile bootstrap interval: users are resampled with
+    replacement (seeded), the same users for both, so the interval says whether a beats b by more
+    than the noise of which users happened to be evaluated."""
+    diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if diff.size == 0:
+        return {"difference": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples)
+    for r in range(resamples):  # one resample at a time: memory stays one index array
+        means[r] = diff[rng.integers(0, diff.size, diff.size)].mean()
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    return {"difference": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
 
 
 def rank_within_user(df: pd.DataFrame, user: str, item: str, score: str) -> pd.Series:
@@ -45,31 +101,15 @@ def per_user_metrics(
     scored: one row per (user, candidate item) with a score and a 0/1 label.
     n_relevant: positives per user (index = user id), counted over all items, not only candidates.
     """
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
     n_relevant = n_relevant[n_relevant > 0].sort_index()  # fixed order: float means are order-sensitive
     df = scored[[user, item, score, label]].copy()
     df["rank"] = rank_within_user(df, user, item, score)
-    top = df[(df["rank"] <= k) & (df[label] > 0)].copy()
-    top["gain"] = 1.0 / np.log2(top["rank"] + 1.0)
-    top["hits_so_far"] = top.sort_values([user, "rank"]).groupby(user).cumcount() + 1
-    top["precision_at_rank"] = top["hits_so_far"] / top["rank"]
-    agg = top.groupby(user).agg(hits=(label, "size"), dcg=("gain", "sum"), ap_sum=("precision_at_rank", "sum"))
-    out = agg.reindex(n_relevant.index).fillna(0.0)
-    n_rel = n_relevant.astype(float)
-    capped = np.minimum(n_rel, k)
-    discounts = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
-    idcg = discounts[capped.astype(int) - 1]
+    top = df[(df["rank"] <= k) & (df[label] > 0)]
+    at = n_relevant.index.get_indexer(top[user])
+    found = at >= 0
+    metrics = hit_rank_metrics(at[found], top["rank"].to_numpy()[found], n_relevant.to_numpy(), k)
     result = pd.DataFrame(
-        {
-            "n_relevant": n_relevant.astype(int),
-            "hits": out["hits"].astype(int),
-            "precision_at_k": out["hits"] / k,
-            "recall_at_k": out["hits"] / n_rel,
-            "ndcg_at_k": out["dcg"] / idcg,
-            "map_at_k": out["ap_sum"] / capped,
-            "hit_rate_at_k": (out["hits"] > 0).astype(float),
-        },
+        {"n_relevant": n_relevant.astype(int), "hits": metrics.pop("hits").astype(int), **metrics},
         index=n_relevant.index,
     )
     result.index.name = user

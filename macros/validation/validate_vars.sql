@@ -102,6 +102,7 @@
     {%- do _check_number(errors, 'itemknn_neighbours', 1, 1000000, integer=true) -%}
     {%- do _check_number(errors, 'score_memory_mb', 1, 10000000) -%}
     {%- do _check_number(errors, 'rerank_training_users', 2, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'tuning_users', 1, 100000000, integer=true) -%}
     {%- do _check_choice(errors, 'interactions_repeat_weight', ['binary', 'count', 'log']) -%}
     {%- do _check_choice(errors, 'interactions_reconsumption', [true, false]) -%}
     {%- do _check_choice(errors, 'interactions_id_order', ['auto', 'text']) -%}

@@ -45,7 +45,6 @@ def model(dbt, session):
         from {ROWS} as rows
         inner join interaction_candidates_labels as labels
             on rows.part = labels.part
-        order by labels.fold, labels.model, rows.user_id, rows.rank
         """
     )
     return final

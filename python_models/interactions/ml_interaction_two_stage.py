@@ -80,7 +80,6 @@ def model(dbt, session):
             from {SCORED}
         )
         where rank <= {k}
-        order by fold, user_id, rank
         """
     )
     return final

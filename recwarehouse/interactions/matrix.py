@@ -16,11 +16,15 @@ scoring profile weighs an entry by exp(-r / tau) (tau = 0: no decay).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from recwarehouse import threads
 
 REPEAT_WEIGHTS = {
     "binary": lambda c: np.ones_like(c, dtype=np.float32),
@@ -135,25 +139,27 @@ def top_n_rows(
     to the smaller column, exactly as a full stable sort would. Returns (columns, scores); a row
     with fewer than n unseen columns is padded with -inf scores. `overwrite`: the block may be
     used as scratch space (the chunked scorers hand over blocks nobody else holds)."""
+    # work on the negated scores (best = smallest): NumPy's partition around a small kth stays
+    # fast on blocks full of equal values (kNN's zeros), around a large kth it does not
     s = np.array(scores, copy=not overwrite)
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
+    np.negative(s, out=s)
     if seen is not None and seen.nnz:
         rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
-        s[rows, seen.indices] = -np.inf
+        s[rows, seen.indices] = np.inf
     m = s.shape[1]
     n = min(n, m)
     if n == 0:
         return np.zeros((s.shape[0], 0), dtype=np.int64), np.zeros((s.shape[0], 0))
-    everything = np.tile(np.arange(m), (s.shape[0], 1)) if n == m else None
-    part = everything if everything is not None else np.argpartition(s, m - n, axis=1)[:, m - n :]
+    part = np.tile(np.arange(m), (s.shape[0], 1)) if n == m else np.argpartition(s, n - 1, axis=1)[:, :n]
     vals = np.take_along_axis(s, part, axis=1)
-    order = np.lexsort((part, -vals), axis=1)
+    order = np.lexsort((part, vals), axis=1)
     cols = np.take_along_axis(part, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
     # a tie at the cut: argpartition may have kept a larger column than one it left out. For those
-    # rows keep everything above the cut, then the smallest columns equal to it (rows with many
-    # equal scores, e.g. a short history's zeros beyond its few neighbours)
+    # rows keep everything better than the cut, then the smallest columns equal to it (rows with
+    # many equal scores, e.g. a short history's zeros beyond its few neighbours)
     if n < m:
         cut = vals[:, -1:]
         equal_total = (s == cut).sum(axis=1)
@@ -161,59 +167,50 @@ def top_n_rows(
         fix = np.flatnonzero(equal_total > equal_kept)
         if fix.size:
             sub, sub_cut = s[fix], cut[fix]
-            above = sub > sub_cut
+            better = sub < sub_cut
             equal = sub == sub_cut
-            need = n - above.sum(axis=1)
-            keep = above | (equal & (np.cumsum(equal, axis=1) <= need[:, None]))
-            r, c = np.nonzero(keep)  # row-major: n columns per row, ascending
+            need = n - better.sum(axis=1)
+            keep = better | (equal & (np.cumsum(equal, axis=1) <= need[:, None]))
+            _, c = np.nonzero(keep)  # row-major: n columns per row, ascending
             c = c.reshape(fix.size, n)
             v = np.take_along_axis(sub, c, axis=1)
-            order = np.lexsort((c, -v), axis=1)
+            order = np.lexsort((c, v), axis=1)
             cols[fix] = np.take_along_axis(c, order, axis=1)
             vals[fix] = np.take_along_axis(v, order, axis=1)
+    vals = -vals
     return cols, vals.astype(np.float64)
 
 
 def scored_chunks(
     fold: Fold,
-    score_block: Callable[[slice], np.ndarray],
+    score_block: Callable[[np.ndarray], np.ndarray],
     n: int,
     score_memory_mb: float,
     exclude_seen: bool = True,
-) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
-    """Yields (user slice, top-n columns, their scores) chunk by chunk; score_block(rows) returns
-    the dense scores of those users over every item."""
-    step = chunk_rows(fold.shape[1], score_memory_mb)
+    workers: int | None = None,
+    users: np.ndarray | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yields (user rows, top-n columns, their scores) chunk by chunk, in user order, for every user
+    of the fold or only the sorted row indices `users`; score_block(rows) returns the dense scores
+    of those users over every item. `workers` chunks (default: the project's threads) are scored at
+    once on threads (NumPy and SciPy release the GIL), each with one BLAS thread and
+    score_memory_mb / workers of room, so the cores are used and not oversubscribed. Chunks are
+    independent: the result does not depend on workers."""
+    workers = max(1, workers or threads())
+    step = chunk_rows(fold.shape[1], score_memory_mb / workers)
     seen = fold.x if exclude_seen else None
-    for lo in range(0, fold.shape[0], step):
-        rows = slice(lo, min(lo + step, fold.shape[0]))
+    everyone = np.arange(fold.shape[0]) if users is None else np.asarray(users, dtype=np.int64)
+
+    def one(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = everyone[lo : lo + step]
         block = score_block(rows)
         cols, vals = top_n_rows(block, seen[rows] if seen is not None else None, n, overwrite=True)
-        yield rows, cols, vals
+        return rows, cols, vals
 
-
-def long_lists(fold: Fold, model: str, chunks: Iterator[tuple[slice, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """The chunks' top-n as rows: model, user_id, item_id, score, rank (finite scores only)."""
-    frames = []
-    for rows, cols, vals in chunks:
-        r, k = np.nonzero(np.isfinite(vals))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "user_index": r + rows.start,
-                    "item_index": cols[r, k],
-                    "score": vals[r, k],
-                    "rank": k + 1,
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["user_index", "item_index"])
-    return pd.DataFrame(
-        {
-            "model": model,
-            "user_id": fold.users[out["user_index"].to_numpy(dtype=np.int64)],
-            "item_id": fold.items[out["item_index"].to_numpy(dtype=np.int64)],
-            "score": out["score"].to_numpy(dtype=float),
-            "rank": out["rank"].to_numpy(dtype=np.int64),
-        }
-    )
+    starts = range(0, everyone.size, step)
+    if workers == 1:
+        for lo in starts:
+            yield one(lo)
+        return
+    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(one, starts)

@@ -2,10 +2,10 @@
 {{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
 
 {#- The second stage's input: per (fold, user, item) in the union of the EASE, item-kNN and ALS
-    top-N and the recency-popularity top-N (a model the run skipped adds nothing), features from the first stage and from SQL (item popularity,
-    Bayesian average, age, user activity, category affinity) and the label (the item is in the
-    user's targets, `int_interaction_targets`; always 0 in the serve fold). A rank a model did not
-    give is N + 1. -#}
+    top-N and the recency-popularity top K (a model the run skipped adds nothing), features from
+    the first stage and from SQL (item popularity, Bayesian average, age, user activity, category
+    affinity) and the label (the item is in the user's targets, `int_interaction_targets`; always
+    0 in the serve fold). A rank a model did not give is N + 1. -#}
 
 with
 
