@@ -33,8 +33,8 @@ def main() -> None:
         select t.model, t.precision_at_k, t.recall_at_k, t.ndcg_at_k, t.catalog_coverage, t.novelty,
                t.fit_seconds, v.ndcg_at_k as validation_ndcg, t.k, t.split_mode, t.users_evaluated
         from marts.fct_interaction_eval_summary t
-        join marts.fct_interaction_eval_summary v on v.fold = 'validation' and v.model_id = t.model_id
-        where t.fold = 'test'
+        join marts.fct_interaction_eval_summary v on v.fold = 'validation' and v.model_id = t.model_id and v.k = t.k
+        where t.fold = 'test' and t.k = (select any_value(k) from ml.ml_interaction_registry)
         order by t.ndcg_at_k desc
         """
     ).fetchall()

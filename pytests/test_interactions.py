@@ -216,12 +216,13 @@ def test_evaluate_lists_by_hand() -> None:
         }
     )
     targets = pd.DataFrame({"fold": "test", "user_id": ["u", "u", "v"], "item_id": ["b", "d", "x"]})
-    out = evaluate_lists(lists, targets, k=3).set_index("user_id")
+    out = evaluate_lists(lists, targets, ks=3).set_index("user_id")
     g = 1 / np.log2(3)
     assert out.loc["u", "precision_at_k"] == pytest.approx(1 / 3)
     assert out.loc["u", "recall_at_k"] == pytest.approx(1 / 2)
     assert out.loc["u", "ndcg_at_k"] == pytest.approx(g / (1 + g))
     assert out.loc["u", "map_at_k"] == pytest.approx(0.25)
+    assert out.loc["u", "mrr_at_k"] == pytest.approx(0.5)
     assert out.loc["v", ["precision_at_k", "ndcg_at_k", "hit_rate_at_k"]].tolist() == [0, 0, 0]
 
 
@@ -238,8 +239,11 @@ def test_registry_marks_the_best_validation_model() -> None:
             "recall_at_k": 0.1,
             "ndcg_at_k": [0.24, 0.09, 0.25, 0.11],
             "map_at_k": 0.1,
+            "mrr_at_k": 0.2,
             "hit_rate_at_k": 0.5,
             "catalog_coverage": 0.3,
+            "gini_exposure": 0.6,
+            "mean_item_popularity": 40.0,
             "novelty": 2.0,
             "users_evaluated": 10,
             "fit_seconds": 0.1,

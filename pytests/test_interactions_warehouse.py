@@ -12,8 +12,8 @@ pytestmark = pytest.mark.warehouse
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_metrics_agree_with_an_independent_computation(warehouse) -> None:
-    k = warehouse.sql("select max(k) from marts.fct_interaction_eval_summary").fetchone()[0]
+@pytest.mark.parametrize("k", [5, 10, 20])
+def test_metrics_agree_with_an_independent_computation(warehouse, k) -> None:
     # targets: the test rows' items the user has not had in the test history (first-time only)
     history: set = set(
         warehouse.sql(
@@ -34,7 +34,7 @@ def test_metrics_agree_with_an_independent_computation(warehouse) -> None:
         f"and rank <= {k} order by user_id, rank"
     ).fetchall():
         lists.setdefault(user, []).append(item)
-    ndcg, precision, recall = [], [], []
+    ndcg, precision, recall, mrr = [], [], [], []
     for user, relevant in targets.items():
         top = lists.get(user, [])
         hits = [item in relevant for item in top]
@@ -43,14 +43,68 @@ def test_metrics_agree_with_an_independent_computation(warehouse) -> None:
         ndcg.append(dcg / idcg)
         precision.append(sum(hits) / k)
         recall.append(sum(hits) / len(relevant))
+        mrr.append(next((1 / (r + 1) for r, hit in enumerate(hits) if hit), 0.0))
     row = warehouse.sql(
-        "select ndcg_at_k, precision_at_k, recall_at_k, users_evaluated from marts.fct_interaction_eval_summary "
-        "where fold = 'test' and model = 'ease'"
+        "select ndcg_at_k, precision_at_k, recall_at_k, mrr_at_k, users_evaluated "
+        f"from marts.fct_interaction_eval_summary where fold = 'test' and model = 'ease' and k = {k}"
     ).fetchone()
     assert row[0] == pytest.approx(np.mean(ndcg), abs=1e-9)
     assert row[1] == pytest.approx(np.mean(precision), abs=1e-9)
     assert row[2] == pytest.approx(np.mean(recall), abs=1e-9)
-    assert row[3] == len(targets)
+    assert row[3] == pytest.approx(np.mean(mrr), abs=1e-9)
+    assert row[4] == len(targets)
+
+
+def test_exposure_gini_and_popularity_bias_agree_with_an_independent_computation(warehouse) -> None:
+    k = 10
+    shown = dict(
+        warehouse.sql(
+            f"select item_id, count(*) from ml.ml_interaction_candidates where fold = 'test' and model = 'itemknn' "
+            f"and rank <= {k} group by item_id"
+        ).fetchall()
+    )
+    popularity = dict(
+        warehouse.sql(
+            "select item_id, interactions from intermediate.int_interaction_items_scored where fold = 'test'"
+        ).fetchall()
+    )
+    counts = np.sort(np.array([shown.get(item, 0) for item in popularity], dtype=float))
+    n = counts.size  # Gini by its definition: mean absolute difference over all pairs / (2 mean)
+    gini = np.abs(counts[:, None] - counts[None, :]).sum() / (2 * n * n * counts.mean())
+    mean_popularity = sum(popularity[i] * c for i, c in shown.items()) / sum(shown.values())
+    row = warehouse.sql(
+        "select gini_exposure, mean_item_popularity from marts.fct_interaction_eval_summary "
+        f"where fold = 'test' and model = 'itemknn' and k = {k}"
+    ).fetchone()
+    assert row[0] == pytest.approx(gini, abs=1e-9)
+    assert row[1] == pytest.approx(mean_popularity, abs=1e-9)
+    by_model = dict(
+        warehouse.sql(
+            f"select model, gini_exposure from marts.fct_interaction_eval_summary where fold = 'test' and k = {k}"
+        ).fetchall()
+    )
+    assert by_model["popularity"] > by_model["itemknn"]  # everyone gets the same few items
+
+
+def test_the_model_comparison_bootstraps_the_chosen_model_against_the_runner_up(warehouse) -> None:
+    rows = warehouse.sql(
+        "select k, chosen_model, runner_up_model, chosen_mean, runner_up_mean, difference, ci_low, ci_high, users "
+        "from marts.fct_interaction_model_comparison order by k"
+    ).fetchall()
+    assert [r[0] for r in rows] == [5, 10, 20]
+    best = warehouse.sql(
+        "select model from marts.fct_interaction_eval_summary where fold = 'validation' and k = 10 "
+        "order by ndcg_at_k desc, model_id limit 2"
+    ).fetchall()
+    for k, chosen, runner_up, a, b, diff, low, high, users in rows:
+        assert (chosen, runner_up) == (best[0][0], best[1][0])
+        assert diff == pytest.approx(a - b, abs=1e-8) and low <= diff <= high
+        test_ndcg = dict(
+            warehouse.sql(
+                f"select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test' and k = {k}"
+            ).fetchall()
+        )
+        assert a == pytest.approx(test_ndcg[chosen], abs=1e-8) and users == 943
 
 
 def test_no_model_recommends_an_item_from_the_folds_history(warehouse) -> None:
@@ -87,7 +141,7 @@ def test_time_ties_are_ordered_by_item_id_as_integers(warehouse) -> None:
 
 
 def test_every_user_is_served_k_items_by_one_model(warehouse) -> None:
-    k = warehouse.sql("select max(k) from marts.fct_interaction_eval_summary").fetchone()[0]
+    k = warehouse.sql("select any_value(k) from ml.ml_interaction_registry").fetchone()[0]
     users = warehouse.sql("select count(distinct user_id) from staging.stg_interactions__events").fetchone()[0]
     rows, models, served = warehouse.sql(
         "select count(*), count(distinct model_id), count(distinct user_id) from marts.fct_interaction_recommendations"

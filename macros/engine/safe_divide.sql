@@ -2,6 +2,6 @@
 {% macro safe_divide(numerator, denominator, empty='0.0') -%}
     case
         when coalesce({{ denominator }}, 0) = 0 then {{ empty }}
-        else cast({{ numerator }} as double) / {{ denominator }}
+        else cast(({{ numerator }}) as double) / ({{ denominator }})
     end
 {%- endmacro %}

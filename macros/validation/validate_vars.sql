@@ -103,6 +103,27 @@
     {%- do _check_number(errors, 'score_memory_mb', 1, 10000000) -%}
     {%- do _check_number(errors, 'rerank_training_users', 2, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'tuning_users', 1, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'bootstrap_resamples', 10, 1000000, integer=true) -%}
+    {%- set known_models = ['popularity', 'bayes_average', 'recency_popularity', 'itemknn', 'ease', 'ease_no_decay',
+                            'als', 'bpr'] -%}
+    {%- set chosen_models = var('interactions_models') -%}
+    {%- if chosen_models is string or chosen_models is not iterable or chosen_models | length == 0 -%}
+        {%- do errors.append("var 'interactions_models' must be a non-empty list of models, got '" ~ chosen_models ~ "'") -%}
+    {%- else -%}
+        {%- for m in chosen_models if m not in known_models -%}
+            {%- do errors.append("var 'interactions_models' holds '" ~ m ~ "': known models are "
+                ~ known_models | join(', ')) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set ks = var('interactions_ks') -%}
+    {%- if ks is string or ks is not iterable or ks | length == 0 or ks | reject('number') | list | length > 0 -%}
+        {%- do errors.append("var 'interactions_ks' must be a non-empty list of whole numbers, got '" ~ ks ~ "'") -%}
+    {%- elif var('interactions_k') not in ks -%}
+        {%- do errors.append("var 'interactions_ks' = " ~ ks ~ " must hold var 'interactions_k' = " ~ var('interactions_k')) -%}
+    {%- elif var('candidates_per_user') is number and var('candidates_per_user') < ks | max -%}
+        {%- do errors.append("var 'candidates_per_user' = " ~ var('candidates_per_user')
+            ~ " must be >= the largest of var 'interactions_ks' = " ~ ks | max) -%}
+    {%- endif -%}
     {%- do _check_choice(errors, 'interactions_repeat_weight', ['binary', 'count', 'log']) -%}
     {%- do _check_choice(errors, 'interactions_reconsumption', [true, false]) -%}
     {%- do _check_choice(errors, 'interactions_id_order', ['auto', 'text']) -%}

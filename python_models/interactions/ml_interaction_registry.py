@@ -11,13 +11,17 @@ from recwarehouse.interactions.models import FirstStage, registry_rows, skipped_
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    summary = dbt.ref("fct_interaction_eval_summary").df()
+    k = int(dbt.config.get("interactions_k"))
+    summary = dbt.ref("fct_interaction_eval_summary").filter(f"k = {k}").df()
     candidates = dbt.ref("ml_interaction_candidates").project("model_id, params").distinct().df()
     second = dbt.ref("ml_interaction_two_stage").project("model_id, params").distinct().df()
     folds = dbt.ref("int_interaction_folds_assembled").project("fold, role, user_id, item_id, event_at").df()
     run_id = f"run_{dbt.config.get('run_stamp')}"
     item_scores = dbt.ref("int_interaction_items_scored").project("fold, item_id, bayes_average_rating").df()
-    settings = FirstStage(ease_max_memory_mb=float(dbt.config.get("ease_max_memory_mb")))
+    settings = FirstStage(
+        ease_max_memory_mb=float(dbt.config.get("ease_max_memory_mb")),
+        models=tuple(json.loads(dbt.config.get("interactions_models"))),
+    )
     skipped = skipped_models(item_scores, settings)  # the same decision the first stage took
     registry = registry_rows(summary, [candidates, second], folds, run_id, skipped)
     write_run_artifacts(

@@ -1,6 +1,6 @@
 """Second stage for the interactions path: LightGBM LambdaRank re-ranks the pooled candidates.
 Trained on the validation fold only (a seeded sample of at most `rerank_training_users` users);
-every candidate is scored in Arrow batches and only each user's top `interactions_k` is kept, so
+every candidate is scored in Arrow batches and only each user's top max(`interactions_ks`) is kept, so
 memory is bounded by the training sample and a batch. The model scoring the test and serve folds
 is written to the run's artifacts folder."""
 
@@ -19,6 +19,7 @@ BATCH_ROWS = 500_000
 def model(dbt, session):
     dbt.config(materialized="table")
     k = int(dbt.config.get("interactions_k"))
+    list_length = int(dbt.config.get("list_length"))
     seed = int(dbt.config.get("random_seed"))
     features = dbt.ref("int_interaction_candidates_featured")
     validation = features.filter("fold = 'validation'")
@@ -40,10 +41,10 @@ def model(dbt, session):
         f"create or replace temp table {SCORED} (fold varchar, user_id varchar, item_id varchar, score double)"
     )
     rows = reading.sql(
-        f"select f.fold, f.user_id, f.item_id, h.half, {', '.join('f.' + c for c in RERANK_FEATURES)} "
-        f"from ({features.sql_query()}) as f left join interaction_halves as h "
-        "on f.fold = 'validation' and f.user_id = h.user_id"
-    )
+        f"select f.fold, f.user_id, f.item_id, case when f.fold = 'validation' then h.half end as half, "
+        f"{', '.join('f.' + c for c in RERANK_FEATURES)} "
+        f"from ({features.sql_query()}) as f left join interaction_halves as h on f.user_id = h.user_id"
+    )  # an equi-join on user_id alone: a constant in the join condition made DuckDB loop over pairs
     scored = 0
     for batch in rows.to_arrow_reader(BATCH_ROWS):
         frame = batch.to_pandas()
@@ -79,7 +80,7 @@ def model(dbt, session):
                 row_number() over (partition by fold, user_id order by score desc, item_id) as rank
             from {SCORED}
         )
-        where rank <= {k}
+        where rank <= {list_length}
         """
     )
     return final

@@ -42,7 +42,6 @@ from recwarehouse.boosting import lightgbm_ranker
 from recwarehouse.collaborative import item_neighbours
 from recwarehouse.hashing import frame_fingerprint, seeded_halves, seeded_units, text_fingerprint
 from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
-from recwarehouse.metrics import per_user_metrics
 from recwarehouse.progress import log
 
 BASELINES = ("popularity", "bayes_average", "recency_popularity")
@@ -56,7 +55,8 @@ class FirstStage:
     """The first stage's settings (dbt vars, passed to the Python model as one JSON config)."""
 
     n: int = 100  # candidates_per_user: top-N of the pool models
-    k: int = 10  # interactions_k: list length evaluated and tuned on
+    k: int = 10  # interactions_k: the K settings are tuned on and lists are served at
+    list_length: int = 20  # max(interactions_ks): what the models outside the pool keep
     lambdas: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
     taus: tuple[float, ...] = (0.0, 5.0, 10.0, 25.0)
     knn_neighbours: int = 200
@@ -76,6 +76,7 @@ class FirstStage:
         out = cls(
             n=int(raw["n"]),
             k=int(raw["k"]),
+            list_length=int(raw["list_length"]),
             lambdas=tuple(float(x) for x in raw["lambdas"]),
             taus=tuple(float(x) for x in raw["taus"]),
             knn_neighbours=int(raw["knn_neighbours"]),
@@ -87,9 +88,18 @@ class FirstStage:
             ease_max_memory_mb=float(raw["ease_max_memory_mb"]),
             score_memory_mb=float(raw["score_memory_mb"]),
             tuning_users=int(raw["tuning_users"]),
+            models=tuple(str(m) for m in raw.get("models", BASELINES + CF_MODELS)),
         )
-        if out.n < out.k or out.k < 1:
-            raise ValueError(f"candidates_per_user ({out.n}) must be >= interactions_k ({out.k}) >= 1")
+        unknown = sorted(set(out.models) - set(BASELINES + CF_MODELS))
+        if unknown:
+            raise ValueError(
+                f"interactions_models holds unknown models {unknown}; known: {list(BASELINES + CF_MODELS)}"
+            )
+        if out.n < out.list_length or out.list_length < out.k or out.k < 1:
+            raise ValueError(
+                f"candidates_per_user ({out.n}) must be >= max(interactions_ks) ({out.list_length}) "
+                f">= interactions_k ({out.k}) >= 1"
+            )
         if not out.lambdas or min(out.lambdas) <= 0:
             raise ValueError(f"ease_lambdas must be a non-empty list of values > 0, got {list(out.lambdas)}")
         if not out.taus or min(out.taus) < 0:
@@ -125,14 +135,21 @@ def ratings_skip_reason(item_scores: pd.DataFrame) -> str | None:
 def skipped_models(item_scores: pd.DataFrame, s: FirstStage) -> list[dict]:
     """The models this run does not build, each with the reason (the registry lists them too).
     item_scores: per (fold, item) of the folds' histories (`int_interaction_items_scored`)."""
-    out = []
-    reason = ratings_skip_reason(item_scores)
-    if reason and "bayes_average" in s.models:
-        out.append({"model": "bayes_average", "reason": reason})
+    no_ratings = ratings_skip_reason(item_scores)
     largest = int(item_scores.groupby("fold").size().max()) if len(item_scores) else 0
-    reason = ease_skip_reason(largest, s.ease_max_memory_mb)
-    if reason:
-        out += [{"model": m, "reason": reason} for m in s.models if m.startswith("ease")]
+    too_big = ease_skip_reason(largest, s.ease_max_memory_mb)
+    out = []
+    for model in BASELINES + CF_MODELS:
+        if model not in s.models:
+            reason = f"{model} left out: not in var interactions_models"
+        elif model == "bayes_average":
+            reason = no_ratings
+        elif model.startswith("ease"):
+            reason = too_big
+        else:
+            reason = None
+        if reason:
+            out.append({"model": model, "reason": reason})
     return out
 
 
@@ -452,7 +469,7 @@ def all_candidates(
     history, targets: pd.DataFrame, item_scores: pd.DataFrame, s: FirstStage, sink: Callable | None = None
 ) -> tuple[ListBuilder, list[dict]]:
     """Top lists of every model for every fold: fold, model, user_id, item_id, score, rank, params
-    (JSON), fit_seconds, model_id; pool models keep s.n rows per user, the others s.k.
+    (JSON), fit_seconds, model_id; pool models keep s.n rows per user, the others s.list_length.
     `history` / `targets` / `item_scores` carry a `fold` column. Returns (lists, skipped), skipped
     = one {model, reason} per model that was not built."""
     folds = build_folds(history, s.repeat_weight)
@@ -475,7 +492,7 @@ def all_candidates(
         ]:
             if model in models:
                 values = np.nan_to_num(scores[column].to_numpy(dtype=float), nan=-np.inf)
-                n = s.n if model in POOL_MODELS else s.k
+                n = s.n if model in POOL_MODELS else s.list_length
                 lists.add(name, model, json.dumps({}), global_top_n(fold, values, n, exclude_seen, s.score_memory_mb))
 
     validation = folds["validation"]
@@ -504,7 +521,7 @@ def all_candidates(
                 fitted, fit = tuned, 0.0
             else:
                 fitted, fit = prefit.pop(name) if name in prefit else _timed_fit(model, fold, params, s.seed)
-            n = s.n if model in POOL_MODELS else s.k
+            n = s.n if model in POOL_MODELS else s.list_length
             score = lists.add(
                 name,
                 model,
@@ -625,27 +642,45 @@ def fit_two_stage(validation_users: np.ndarray, training: pd.DataFrame, k: int, 
 # ----- evaluation -----
 
 
-def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Per (fold, model_id, user) metrics of top-k lists against the fold's targets.
+def evaluate_hits(hits: pd.DataFrame, relevant: pd.DataFrame, lists: pd.DataFrame, ks: list[int]):
+    """Per (fold, model, model_id, user, K) metrics from where the hits are, one (fold, model) at a
+    time (yields frames, so memory holds one of them).
 
-    lists: fold, model, model_id, user_id, item_id, rank. targets: fold, user_id, item_id.
-    Every user with at least one target in the fold is evaluated for every model; a user a model
-    gave no list scores 0. n_relevant = distinct target items."""
-    out = []
-    for fold, fold_targets in targets.groupby("fold", sort=True):
-        n_relevant = fold_targets.groupby("user_id")["item_id"].nunique()
-        truth = set(zip(fold_targets["user_id"], fold_targets["item_id"], strict=True))
-        fold_lists = lists[(lists["fold"] == fold) & (lists["rank"] <= k)]
-        for (model, mid), group in fold_lists.groupby(["model", "model_id"], sort=True):
-            scored = group[["user_id", "item_id"]].copy()
-            scored["score"] = -group["rank"].astype(float)
-            scored["label"] = [int(p in truth) for p in zip(scored["user_id"], scored["item_id"], strict=True)]
-            per_user = per_user_metrics(scored, n_relevant, k).reset_index()
-            per_user.insert(0, "fold", fold)
-            per_user.insert(1, "model", model)
-            per_user.insert(2, "model_id", mid)
-            out.append(per_user)
-    return pd.concat(out, ignore_index=True)
+    hits: fold, model_id, user_id, rank of every listed item that is a target (rank <= max K).
+    relevant: fold, user_id, n_relevant (distinct target items) of every evaluated user.
+    lists: the distinct fold, model, model_id to evaluate. Every user with a target in the fold is
+    evaluated for every model of the fold; a user a model gave no list scores 0."""
+    from recwarehouse.metrics import hit_rank_metrics
+
+    for fold, users in relevant.groupby("fold", sort=True):
+        users = users.sort_values("user_id", kind="mergesort")
+        ids = users["user_id"].to_numpy(dtype=object)
+        n_relevant = users["n_relevant"].to_numpy()
+        fold_hits = hits[hits["fold"] == fold]
+        for model, mid in lists[lists["fold"] == fold][["model", "model_id"]].drop_duplicates().itertuples(index=False):
+            model_hits = fold_hits[fold_hits["model_id"] == mid]
+            at = np.searchsorted(ids, model_hits["user_id"].to_numpy(dtype=object))
+            for k in sorted(ks):
+                metrics = hit_rank_metrics(at, model_hits["rank"].to_numpy(), n_relevant, k)
+                frame = pd.DataFrame({"user_id": ids, "n_relevant": n_relevant, **metrics})
+                frame["hits"] = frame["hits"].astype(int)
+                frame.insert(0, "fold", fold)
+                frame.insert(1, "model", model)
+                frame.insert(2, "model_id", mid)
+                frame.insert(3, "k", k)
+                yield frame
+
+
+def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, ks: list[int] | int) -> pd.DataFrame:
+    """The same for lists and targets held in memory (small data, tests): lists fold, model,
+    model_id, user_id, item_id, rank; targets fold, user_id, item_id."""
+    ks = [ks] if isinstance(ks, int) else list(ks)
+    targets = targets.drop_duplicates(["fold", "user_id", "item_id"])
+    relevant = targets.groupby(["fold", "user_id"], as_index=False).size().rename(columns={"size": "n_relevant"})
+    top = lists[lists["rank"] <= max(ks)]
+    hits = top.merge(targets, on=["fold", "user_id", "item_id"], how="inner")
+    frames = list(evaluate_hits(hits, relevant, top, ks))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 # ----- versioned runs -----
@@ -667,7 +702,10 @@ def registry_rows(
     """One row per model: params, validation and test metrics side by side, the data fingerprint;
     and one row per model the run skipped (`status` skipped, `skip_reason`, no metrics)."""
     fp = data_fingerprint(folds)
-    metrics = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate_at_k", "catalog_coverage", "novelty"]
+    metrics = [
+        "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr_at_k", "hit_rate_at_k", "catalog_coverage",
+        "gini_exposure", "mean_item_popularity", "novelty",
+    ]  # fmt: skip
     keys = ["model", "model_id", "model_family", "split_mode", "k"]
     val = summary[summary["fold"] == "validation"][[*keys, *metrics]]
     test = summary[summary["fold"] == "test"][[*keys, *metrics, "users_evaluated", "fit_seconds"]]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from recwarehouse import threads
 from recwarehouse.hashing import frame_fingerprint, seeded_hash
-from recwarehouse.metrics import summary_metrics
+from recwarehouse.metrics import METRIC_NAMES, summary_metrics
 from recwarehouse.progress import log
 from recwarehouse.trainer_ranking.rankers import (
     LAMBDARANK_PARAMS,
@@ -235,7 +235,7 @@ REGISTRY_COLUMNS = {
     "last_train_week": "datetime64[us]",
     "training_rows": "int64",
     "fit_seconds": "float64",
-    **{m: "float64" for m in ["precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate_at_k"]},
+    **{m: "float64" for m in METRIC_NAMES},
     "auc": "float64",
     "catalog_coverage": "float64",
     "users_evaluated": "int64",

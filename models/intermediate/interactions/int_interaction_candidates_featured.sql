@@ -9,8 +9,8 @@
 
 with
 
-candidates as (
-    select * from {{ ref('ml_interaction_candidates') }}
+pooled as (
+    select * from {{ ref('int_interaction_candidates_pooled') }}
 ),
 
 items as (
@@ -46,47 +46,21 @@ targets as (
     select * from {{ ref('int_interaction_targets') }}
 ),
 
-pooled as (
+item_category_lists as (
     select
-        fold,
-        user_id,
         item_id,
-        max(case when model = 'ease' then score end) as ease_score,
-        min(case when model = 'ease' then rank end) as ease_rank,
-        max(case when model = 'itemknn' then score end) as itemknn_score,
-        min(case when model = 'itemknn' then rank end) as itemknn_rank,
-        max(case when model = 'als' then score end) as als_score,
-        min(case when model = 'als' then rank end) as als_rank,
-        min(case when model = 'recency_popularity' then rank end) as recency_popularity_rank
-    from candidates
-    where model in ('ease', 'itemknn', 'als', 'recency_popularity')
-    group by fold, user_id, item_id
+        list(category order by category) as categories
+    from item_categories
+    group by item_id
 ),
 
-user_best as (
+user_category_maps as (
     select
         fold,
         user_id,
-        max(ease_score) as best_ease_score
-    from pooled
+        map(list(category order by category), list(category_share order by category)) as shares
+    from user_categories
     group by fold, user_id
-),
-
-affinity as (
-    select
-        pooled.fold,
-        pooled.user_id,
-        pooled.item_id,
-        {{ stable_sum('user_categories.category_share') }} as category_affinity
-    from pooled
-    inner join item_categories
-        on pooled.item_id = item_categories.item_id
-    inner join user_categories
-        on
-            pooled.fold = user_categories.fold
-            and pooled.user_id = user_categories.user_id
-            and item_categories.category = user_categories.category
-    group by pooled.fold, pooled.user_id, pooled.item_id
 ),
 
 final as (
@@ -95,8 +69,7 @@ final as (
         pooled.user_id,
         pooled.item_id,
         coalesce(pooled.ease_score, 0) as ease_score,
-        round({{ safe_divide('coalesce(pooled.ease_score, 0)', 'user_best.best_ease_score') }}, 9)
-            as ease_score_share,
+        pooled.ease_score_share,
         coalesce(pooled.ease_rank, {{ var('candidates_per_user') }} + 1) as ease_rank,
         coalesce(pooled.itemknn_score, 0) as itemknn_score,
         coalesce(pooled.itemknn_rank, {{ var('candidates_per_user') }} + 1) as itemknn_rank,
@@ -110,7 +83,21 @@ final as (
         {{ days_between('items.last_interaction_at', 'fold_ends.history_end_at') }} as item_days_since_last,
         users.history_items as user_history_items,
         {{ days_between('users.last_history_at', 'fold_ends.history_end_at') }} as user_days_since_last,
-        coalesce(affinity.category_affinity, 0) as category_affinity,
+        {#- the sum, over the item's categories, of the user's share in each: looked up per
+            candidate through a per-user map, because joining every (candidate, category) and
+            summing back ran out of memory at a million interactions -#}
+        round(
+            coalesce(
+                list_sum(
+                    list_transform(
+                        item_category_lists.categories,
+                        lambda c: coalesce(user_category_maps.shares[c], 0)
+                    )
+                ),
+                0
+            ),
+            9
+        ) as category_affinity,
         case when targets.item_id is null then 0 else 1 end as label
     from pooled
     inner join items
@@ -119,13 +106,10 @@ final as (
         on pooled.fold = users.fold and pooled.user_id = users.user_id
     inner join fold_ends
         on pooled.fold = fold_ends.fold
-    inner join user_best
-        on pooled.fold = user_best.fold and pooled.user_id = user_best.user_id
-    left join affinity
-        on
-            pooled.fold = affinity.fold
-            and pooled.user_id = affinity.user_id
-            and pooled.item_id = affinity.item_id
+    left join item_category_lists
+        on pooled.item_id = item_category_lists.item_id
+    left join user_category_maps
+        on pooled.fold = user_category_maps.fold and pooled.user_id = user_category_maps.user_id
     left join targets
         on
             pooled.fold = targets.fold

@@ -11,7 +11,7 @@ with
 
 summary as (
     select * from {{ ref('fct_interaction_eval_summary') }}
-    where fold = 'validation'
+    where fold = 'validation' and k = {{ var('interactions_k') }}
 ),
 
 lists as (
