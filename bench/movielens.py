@@ -6,7 +6,7 @@ ratings by time are test), every interaction relevant, K = 10, seen items = trai
 
 Prints every model's test-fold P@10, Recall@10, NDCG@10, coverage, novelty and fit seconds, the
 validation NDCG models are chosen on, and the published reference figures on the same protocol.
-Target (issue 6): the warehouse's best model reaches NDCG@10 >= 0.20.
+Target (issue 14): the best model (two-stage or served) reaches NDCG@10 >= 0.25.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def main() -> None:
         print(f"{name:<30}{'':>8}{'':>8}{ndcg:>9.3f}")
     best = rows[0]
     chosen = max(rows, key=lambda row: row[7])
-    print(f"\nbest on test: {best[0]} NDCG@{k} {best[3]:.4f} (target >= 0.20: {'met' if best[3] >= 0.2 else 'MISSED'})")
+    verdict = "met" if best[3] >= 0.25 else "MISSED"
+    print(f"\nbest on test: {best[0]} NDCG@{k} {best[3]:.4f} (target >= 0.25: {verdict})")
     print(f"chosen on validation and served: {chosen[0]} (test NDCG@{k} {chosen[3]:.4f}); serving: {served}")
 
 

@@ -199,6 +199,10 @@ def test_ease_and_bayes_average_are_skipped_with_a_reason() -> None:
     assert "no ratings" in skipped["bayes_average"] and "ease" not in skipped
     skipped = skipped_models(scores.assign(bayes_average_rating=4.0), FirstStage(ease_max_memory_mb=1e-6))
     assert [s["model"] for s in skipped] == ["ease", "ease_no_decay"]
+    left_out = FirstStage(models=("popularity", "itemknn", "als"))
+    reasons = {s["model"]: s["reason"] for s in skipped_models(scores.assign(bayes_average_rating=4.0), left_out)}
+    assert set(reasons) == {"bayes_average", "recency_popularity", "ease", "ease_no_decay", "bpr"}
+    assert reasons["bpr"] == "bpr left out: not in var interactions_models"
 
 
 def test_evaluate_lists_by_hand() -> None:

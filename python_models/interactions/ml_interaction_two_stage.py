@@ -53,6 +53,8 @@ def model(dbt, session):
         session.execute(f"insert into {SCORED} select * from interaction_two_stage_batch")
         session.unregister("interaction_two_stage_batch")
         scored += len(frame)
+        if scored // 5_000_000 > (scored - len(frame)) // 5_000_000:
+            log(f"re-ranker scored {scored:,} candidates ...")
     reading.close()
     (expected,) = session.sql(f"select count(*) from ({features.sql_query()})").fetchone()
     if scored != expected:

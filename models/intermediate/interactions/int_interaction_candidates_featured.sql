@@ -91,7 +91,7 @@ final as (
                 list_sum(
                     list_transform(
                         item_category_lists.categories,
-                        lambda c: coalesce(user_category_maps.shares[c], 0)
+                        lambda c: coalesce(user_category_maps.shares[c], 0)  -- noqa: RF02
                     )
                 ),
                 0

@@ -46,9 +46,10 @@ final as (
             when role = 'history'
                 then row_number() over (partition by fold, role, user_id order by user_seq desc) - 1
         end as recency_rank,
-        role = 'target'
-        and max(case when role = 'history' then 1 else 0 end) over (partition by fold, user_id, item_id) = 1
-        as is_repeat,
+        (
+            role = 'target'
+            and max(case when role = 'history' then 1 else 0 end) over (partition by fold, user_id, item_id) = 1
+        ) as is_repeat,
         event_at
     from tagged
 )
