@@ -11,6 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# candidates whose item is in the user's history of the same fold (the seen-item filter's failures)
+HISTORY_ITEMS_LISTED = """
+    select count(*) from ml.ml_interaction_candidates c
+    join intermediate.int_interaction_folds_assembled f
+      on f.fold = c.fold and f.role = 'history' and f.user_id = c.user_id and f.item_id = c.item_id
+"""
+
 
 @pytest.fixture(scope="session")
 def warehouse() -> duckdb.DuckDBPyConnection:

@@ -4,6 +4,7 @@ and text ids, EASE pushed over its memory cap, so the paths MovieLens 100K does 
 from __future__ import annotations
 
 import pytest
+from conftest import HISTORY_ITEMS_LISTED
 
 pytestmark = pytest.mark.warehouse
 
@@ -44,13 +45,7 @@ def test_repeats_are_collapsed_and_not_evaluated(synthetic_warehouse) -> None:
         """
     ).fetchone()
     assert repeats > 0 and judged_repeats == 0
-    (leaks,) = synthetic_warehouse.sql(
-        """
-        select count(*) from ml.ml_interaction_candidates c
-        join intermediate.int_interaction_folds_assembled f
-          on f.fold = c.fold and f.role = 'history' and f.user_id = c.user_id and f.item_id = c.item_id
-        """
-    ).fetchone()
+    (leaks,) = synthetic_warehouse.sql(HISTORY_ITEMS_LISTED).fetchone()
     assert leaks == 0
 
 
@@ -75,7 +70,7 @@ def test_every_user_is_served_and_learned_models_beat_popularity(synthetic_wareh
     assert served == users and models == 1
     ndcg = dict(
         synthetic_warehouse.sql(
-            "select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test'"
+            "select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test' and k = 10"
         ).fetchall()
     )
     assert ndcg["itemknn"] > ndcg["popularity"]
