@@ -18,13 +18,12 @@ events as (
 ),
 
 id_kind as (
-    select
-        {% if var('interactions_id_order') == 'text' -%}
-            false
-        {%- else -%}
-            count(*) = count({{ try_cast_integer('item_id') }})
-        {%- endif %} as item_ids_are_integers
-    from events
+    {% if var('interactions_id_order') == 'text' -%}
+        select false as item_ids_are_integers
+    {%- else -%}
+        select count(*) = count({{ try_cast_integer('item_id') }}) as item_ids_are_integers
+        from events
+    {%- endif %}
 ),
 
 sequenced as (
