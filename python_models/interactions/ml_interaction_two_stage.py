@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from recwarehouse.interactions.models import RERANK_FEATURES, fit_two_stage, model_id, training_users
+from recwarehouse.interactions.models import RERANK_FEATURES, fit_two_stage, model_id, sample_users
 from recwarehouse.progress import log
 
 SCORED = "interaction_two_stage_scored"
@@ -24,11 +24,11 @@ def model(dbt, session):
     features = dbt.ref("int_interaction_candidates_featured")
     validation = features.filter("fold = 'validation'")
     users = validation.project("user_id").distinct().fetchnumpy()["user_id"]
-    sample = training_users(users, int(dbt.config.get("rerank_training_users")), seed)
-    session.register("interaction_training_users", pd.DataFrame({"user_id": sample}))
+    sample = sample_users(users, int(dbt.config.get("rerank_training_users")), seed)
+    session.register("interaction_sample_users", pd.DataFrame({"user_id": sample}))
     training = session.sql(
         f"select f.* from ({validation.sql_query()}) as f "
-        "inner join interaction_training_users as t on f.user_id = t.user_id "
+        "inner join interaction_sample_users as t on f.user_id = t.user_id "
         "order by f.user_id, f.item_id"
     ).df()
     ranker = fit_two_stage(users, training, k=k, seed=seed)

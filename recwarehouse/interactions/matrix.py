@@ -93,12 +93,6 @@ class Fold:
     def shape(self) -> tuple[int, int]:
         return self.x.shape
 
-    def binary(self) -> sp.csr_matrix:
-        """The seen pattern as 0/1 (float32)."""
-        b = self.x.copy()
-        b.data = np.ones_like(b.data)
-        return b
-
     def profile(self, tau: float) -> sp.csr_matrix:
         """The scoring rows: each entry's weight times exp(-r / tau) (tau 0: the weight)."""
         if tau == 0:

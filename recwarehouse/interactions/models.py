@@ -42,6 +42,7 @@ from recwarehouse.boosting import lightgbm_ranker
 from recwarehouse.collaborative import item_neighbours
 from recwarehouse.hashing import frame_fingerprint, seeded_halves, seeded_units, text_fingerprint
 from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
+from recwarehouse.metrics import hit_rank_metrics
 from recwarehouse.progress import log
 
 BASELINES = ("popularity", "bayes_average", "recency_popularity")
@@ -288,22 +289,21 @@ class FoldTargets:
         self.keys = np.sort(u[both].astype(np.int64) * self.n_items + i[both])
 
     def ndcg(self, chunks, k: int) -> float:
-        """Mean NDCG@k over the fold's users with targets (users without a list score 0)."""
+        """Mean NDCG@k over the fold's users with targets (users without a list score 0), by the
+        metrics module's formula (`hit_rank_metrics`) fed with where the hits are."""
         if self.users_evaluated == 0:
             return float("nan")
-        discounts = 1.0 / np.log2(np.arange(2, k + 2))
-        ideal = np.cumsum(discounts)
-        total = 0.0
+        hit_users, hit_ranks = [], []
         for rows, cols, vals in chunks:
-            cols, vals = cols[:, :k], vals[:, :k]
-            users = rows
-            keys = users[:, None].astype(np.int64) * self.n_items + cols
-            hit = np.isin(keys, self.keys) & np.isfinite(vals)
-            rel = self.n_relevant[users]
-            dcg = (hit * discounts[: hit.shape[1]]).sum(axis=1)
-            ok = rel > 0
-            total += float((dcg[ok] / ideal[np.minimum(rel[ok], k) - 1]).sum())
-        return total / self.users_evaluated
+            keys = rows[:, None].astype(np.int64) * self.n_items + cols[:, :k]
+            r, c = np.nonzero(np.isin(keys, self.keys) & np.isfinite(vals[:, :k]))
+            hit_users.append(rows[r])
+            hit_ranks.append(c + 1)
+        evaluated = np.flatnonzero(self.n_relevant > 0)
+        users = np.searchsorted(evaluated, np.concatenate(hit_users)) if hit_users else np.zeros(0, dtype=np.int64)
+        ranks = np.concatenate(hit_ranks) if hit_ranks else np.zeros(0, dtype=np.int64)
+        ndcg = hit_rank_metrics(users, ranks, self.n_relevant[evaluated], k)["ndcg_at_k"]
+        return float(ndcg.sum()) / self.users_evaluated
 
 
 # ----- the first stage -----
@@ -325,10 +325,10 @@ def _timed_fit(model: str, fold: Fold, params: dict, seed: int) -> tuple[object,
     return fitted, time.perf_counter() - t0
 
 
-def tuning_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
-    """The validation users settings are chosen on: all, or a seeded sample of max_users (the
-    choice among a few settings is as sure on 10,000 users as on a million, at a fraction of the
-    scoring)."""
+def sample_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
+    """All the users (sorted), or a seeded sample of max_users of them: the validation users
+    settings are tuned on (`tuning_users`: the choice among a few settings is as sure on 10,000
+    users as on a million) and the re-ranker learns from (`rerank_training_users`)."""
     users = np.sort(np.asarray(users, dtype=object))
     if len(users) <= max_users:
         return users
@@ -497,7 +497,7 @@ def all_candidates(
 
     validation = folds["validation"]
     val_targets = targets[targets["fold"] == "validation"]
-    sample = tuning_users(val_targets["user_id"].unique(), s.tuning_users, s.seed)
+    sample = sample_users(val_targets["user_id"].unique(), s.tuning_users, s.seed)
     val_targets = val_targets[val_targets["user_id"].isin(sample)]
     tuning_rows = np.flatnonzero(np.isin(validation.users, sample))
     log(f"settings are tuned on {len(sample):,} validation users with targets (tuning_users = {s.tuning_users:,})")
@@ -585,11 +585,6 @@ def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
     return model
 
 
-def training_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
-    """The validation users the re-ranker learns from: all of them, or a seeded sample of max_users."""
-    return tuning_users(users, max_users, seed)
-
-
 @dataclass
 class TwoStage:
     """The re-ranker: two cross-fitted halves (each scores the validation users of the other half)
@@ -650,8 +645,6 @@ def evaluate_hits(hits: pd.DataFrame, relevant: pd.DataFrame, lists: pd.DataFram
     relevant: fold, user_id, n_relevant (distinct target items) of every evaluated user.
     lists: the distinct fold, model, model_id to evaluate. Every user with a target in the fold is
     evaluated for every model of the fold; a user a model gave no list scores 0."""
-    from recwarehouse.metrics import hit_rank_metrics
-
     for fold, users in relevant.groupby("fold", sort=True):
         users = users.sort_values("user_id", kind="mergesort")
         ids = users["user_id"].to_numpy(dtype=object)
