@@ -122,16 +122,26 @@ def _canonical_value(value):
     return str(value)
 
 
+def _canonical_column(column: pd.Series) -> pd.Series:
+    """`_canonical_value` of every value: numbers at once (floats, NaN -> None), others value by value."""
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        floats = column.astype("float64")
+        return floats.astype(object).where(floats.notna(), None)
+    return column.map(_canonical_value, na_action="ignore").astype(object).where(column.notna(), None)
+
+
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns in name order, values canonical, rows sorted by every column."""
-    frame = frame[sorted(frame.columns)]
-    rows = [tuple(_canonical_value(v) for v in row) for row in frame.itertuples(index=False)]
-
-    def sort_key(row):
-        return tuple((v is None, round(v, 6) if isinstance(v, float) else v) for v in row)
-
-    rows.sort(key=sort_key)
-    return pd.DataFrame(rows, columns=frame.columns, dtype=object)
+    """Columns in name order, values canonical, rows sorted by every column (nulls last, floats
+    compared to 6 decimals, so a last-digit difference cannot reorder rows)."""
+    out = pd.DataFrame({c: _canonical_column(frame[c]) for c in sorted(frame.columns)}, dtype=object)
+    keys = {}
+    for i, column in enumerate(out.columns):
+        values = out[column]
+        keys[f"null_{i}"] = values.isna()
+        floats = values.map(lambda v: isinstance(v, float))
+        keys[f"key_{i}"] = values.where(~floats, values[floats].astype(float).round(6)) if floats.any() else values
+    order = pd.DataFrame(keys).sort_values(list(keys), kind="stable", na_position="last").index
+    return out.loc[order].reset_index(drop=True)
 
 
 def mismatches(left: pd.DataFrame, right: pd.DataFrame, rel_tol: float = 1e-9) -> list[str]:
