@@ -55,20 +55,19 @@ POOL_MODELS = ("itemknn", "ease", "als")
 class FirstStage:
     """The first stage's settings (dbt vars, passed to the Python model as one JSON config)."""
 
-    n: int = 100  # candidates_per_user: top-N of the pool models
+    n: int = 50  # candidates_per_user: top-N of the pool models
     k: int = 10  # interactions_k: the K settings are tuned on and lists are served at
     list_length: int = 20  # max(interactions_ks): what the models outside the pool keep
     lambdas: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
     taus: tuple[float, ...] = (0.0, 5.0, 10.0, 25.0)
     knn_neighbours: int = 200
     als_grid: tuple[dict, ...] = ({"factors": 64, "regularization": 0.05, "alpha": 1.0, "iterations": 15},)
-    bpr_grid: tuple[dict, ...] = ({"factors": 64, "learning_rate": 0.01, "regularization": 0.01, "iterations": 100},)
+    bpr_grid: tuple[dict, ...] = ({"factors": 64, "learning_rate": 0.01, "regularization": 0.01, "iterations": 50},)
     seed: int = 42
     repeat_weight: str = "log"
     reconsumption: bool = False
     ease_max_memory_mb: float = 1024.0
     score_memory_mb: float = 256.0
-    tuning_users: int = 10_000
     models: tuple[str, ...] = field(default=BASELINES + CF_MODELS)
 
     @classmethod
@@ -88,7 +87,6 @@ class FirstStage:
             reconsumption=bool(raw["reconsumption"]),
             ease_max_memory_mb=float(raw["ease_max_memory_mb"]),
             score_memory_mb=float(raw["score_memory_mb"]),
-            tuning_users=int(raw["tuning_users"]),
             models=tuple(str(m) for m in raw.get("models", BASELINES + CF_MODELS)),
         )
         unknown = sorted(set(out.models) - set(BASELINES + CF_MODELS))
@@ -247,9 +245,12 @@ def fit_model(model: str, fold: Fold, params: dict, seed: int):
     return _fit_implicit(model, fold.x, params, seed)
 
 
-def global_top_n(fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, memory_mb: float):
-    """Chunks of the top-n items by one global score per item (popularity-type baselines): only
-    the n + (longest history) best items can make anyone's list, so a chunk is that narrow."""
+def global_top_n(
+    fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, memory_mb: float, users: np.ndarray | None = None
+):
+    """Chunks of the top-n items by one global score per item (popularity-type baselines), for
+    every user of the fold or only the sorted row indices `users`: only the n + (longest history)
+    best items can make anyone's list, so a chunk is that narrow."""
     finite = np.isfinite(values)
     order = np.flatnonzero(finite)[np.argsort(-values[finite], kind="stable")]
     longest = int(np.diff(fold.x.indptr).max(initial=0)) if exclude_seen else 0
@@ -258,8 +259,9 @@ def global_top_n(fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, mem
     position[keep] = np.arange(keep.size)
     narrow = values[keep]
     step = max(16, int(memory_mb * 2**20 // (max(keep.size, 1) * 8 * 3)))
-    for lo in range(0, fold.shape[0], step):
-        rows = np.arange(lo, min(lo + step, fold.shape[0]))
+    everyone = np.arange(fold.shape[0]) if users is None else np.asarray(users, dtype=np.int64)
+    for lo in range(0, everyone.size, step):
+        rows = everyone[lo : lo + step]
         block = np.broadcast_to(narrow, (rows.size, keep.size)).copy()
         if exclude_seen:
             seen = fold.x[rows]
@@ -326,9 +328,8 @@ def _timed_fit(model: str, fold: Fold, params: dict, seed: int) -> tuple[object,
 
 
 def sample_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
-    """All the users (sorted), or a seeded sample of max_users of them: the validation users
-    settings are tuned on (`tuning_users`: the choice among a few settings is as sure on 10,000
-    users as on a million) and the re-ranker learns from (`rerank_training_users`)."""
+    """All the users (sorted), or a seeded sample of max_users of them: the validation users the
+    re-ranker learns from (`rerank_training_users`)."""
     users = np.sort(np.asarray(users, dtype=object))
     if len(users) <= max_users:
         return users
@@ -481,6 +482,16 @@ def all_candidates(
     dropped = {item["model"] for item in skipped}
     models = [m for m in s.models if m not in dropped]
 
+    validation = folds["validation"]
+    val_targets = targets[targets["fold"] == "validation"]
+    # the validation fold is listed for its users with targets only (`int_interaction_targets`
+    # keeps a seeded sample of at most `tuning_users` of them): what tuning and the model choice need
+    listed = {"validation": np.flatnonzero(np.isin(validation.users, val_targets["user_id"].unique()))}
+    log(
+        f"validation: settings are tuned and lists built for {listed['validation'].size:,} users with targets "
+        f"(of {validation.shape[0]:,} with history)"
+    )
+
     lists = ListBuilder(folds, sink)
     exclude_seen = not s.reconsumption
     for name, fold in folds.items():
@@ -493,18 +504,13 @@ def all_candidates(
             if model in models:
                 values = np.nan_to_num(scores[column].to_numpy(dtype=float), nan=-np.inf)
                 n = s.n if model in POOL_MODELS else s.list_length
-                lists.add(name, model, json.dumps({}), global_top_n(fold, values, n, exclude_seen, s.score_memory_mb))
+                chunks = global_top_n(fold, values, n, exclude_seen, s.score_memory_mb, listed.get(name))
+                lists.add(name, model, json.dumps({}), chunks)
 
-    validation = folds["validation"]
-    val_targets = targets[targets["fold"] == "validation"]
-    sample = sample_users(val_targets["user_id"].unique(), s.tuning_users, s.seed)
-    val_targets = val_targets[val_targets["user_id"].isin(sample)]
-    tuning_rows = np.flatnonzero(np.isin(validation.users, sample))
-    log(f"settings are tuned on {len(sample):,} validation users with targets (tuning_users = {s.tuning_users:,})")
     tuning_targets = FoldTargets(validation, val_targets)
     for model in (m for m in CF_MODELS if m in models):
         t0 = time.perf_counter()
-        params, tried, tuned = _tune(model, validation, tuning_targets, s, tuning_rows)
+        params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"])
         log(
             f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
             f"({max(t['validation_ndcg'] for t in tried):.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
@@ -526,10 +532,19 @@ def all_candidates(
                 name,
                 model,
                 params_json,
-                scored_chunks(fold, scorer(model, fold, params, fitted), n, s.score_memory_mb, exclude_seen),
+                scored_chunks(
+                    fold,
+                    scorer(model, fold, params, fitted),
+                    n,
+                    s.score_memory_mb,
+                    exclude_seen,
+                    None,
+                    listed.get(name),
+                ),
             )
             lists.set_seconds(fit + score)
-            log(f"{model} on fold {name}: fit {fit:.1f} s, scored {fold.shape[0]:,} users in {score:.1f} s")
+            n_listed = fold.shape[0] if name not in listed else listed[name].size
+            log(f"{model} on fold {name}: fit {fit:.1f} s, scored {n_listed:,} users in {score:.1f} s")
             del fitted
         del tuned
     return lists, skipped
