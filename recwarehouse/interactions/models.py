@@ -576,11 +576,13 @@ RERANK_FEATURES = [
     "category_affinity",
 ]
 
+# chosen on the validation folds of MovieLens 100K and the 1M synthetic log (cross-fitted NDCG@10):
+# small trees beat 31 leaves x 300 trees on both (0.251 vs 0.239; 0.077 vs 0.070) at a fifth of the cost
 RERANK_PARAMS = {
     "objective": "lambdarank",
-    "n_estimators": 300,
-    "learning_rate": 0.05,
-    "num_leaves": 31,
+    "n_estimators": 100,
+    "learning_rate": 0.1,
+    "num_leaves": 7,
     "min_child_samples": 50,
     "subsample": 0.8,
     "subsample_freq": 1,

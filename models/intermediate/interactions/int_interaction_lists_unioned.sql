@@ -1,8 +1,13 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
-{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+{{ config(
+    enabled=python_stages_enabled() and var('interactions_adapter', none) is not none,
+    materialized='view'
+) }}
 
 {#- Every model's ranked lists in one place, for every fold: the first stage's candidates
-    (baselines, item kNN, EASE) and the two-stage re-ranker's. Evaluation and serving read this. -#}
+    (baselines, item kNN, EASE, ALS, BPR) and the two-stage re-ranker's. Evaluation and serving
+    read this. A view: its readers filter it (top K, one fold), and at a million interactions a
+    copy of both tables cost half a minute. -#}
 
 with
 
