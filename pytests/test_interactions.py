@@ -260,3 +260,63 @@ def test_registry_marks_the_best_validation_model() -> None:
     assert rows.loc["ease", "ndcg_at_k_test"] == 0.25
     assert rows["data_fingerprint"].nunique() == 1
     assert model_id("ease", '{"lambda": 1}') == model_id("ease", '{"lambda": 1}') != model_id("ease", "{}")
+
+
+@pytest.mark.parametrize("bpr_settings", [1, 2])
+def test_the_first_stage_lists_are_the_same_on_one_thread_and_with_bpr_fits_alongside(bpr_settings) -> None:
+    """With 2 threads BPR's fits run beside the other models (all folds at once when its grid has
+    one setting); on 1 thread they run in turn. The lists must not depend on it."""
+    from recwarehouse.interactions.models import all_candidates
+
+    folds = []
+    for name, seed in [("validation", 1), ("test", 2), ("serve", 3)]:
+        folds.append(_history(seed).assign(fold=name))
+    history = pd.concat(folds, ignore_index=True)
+    targets = _history(9, rows=300).assign(fold="validation")[["fold", "user_id", "item_id"]]
+    items = history[["fold", "item_id"]].drop_duplicates()
+    item_scores = items.assign(
+        interactions=items["item_id"].str[1:].astype(float), bayes_average_rating=np.nan, recency_popularity=1.0
+    )
+    grid = tuple(
+        {"factors": 8, "learning_rate": lr, "regularization": 0.01, "iterations": 5}
+        for lr in (0.05, 0.1)[:bpr_settings]
+    )
+    settings = FirstStage(
+        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0,), knn_neighbours=10, bpr_grid=grid,
+        als_grid=({"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 3},),
+        models=("popularity", "itemknn", "als", "bpr"),
+    )  # fmt: skip
+    frames = {}
+    for n_threads in ("1", "2"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("RECWAREHOUSE_THREADS", n_threads)
+            lists, _ = all_candidates(history, targets, item_scores, settings)
+        frames[n_threads] = lists.frame().drop(columns="fit_seconds")
+    assert set(frames["2"]["model"]) == {"popularity", "itemknn", "als", "bpr"}
+    assert set(frames["2"]["fold"]) == {"validation", "test", "serve"}
+    pd.testing.assert_frame_equal(frames["1"], frames["2"])
+
+
+def test_the_fingerprint_of_a_duckdb_relation_equals_the_frames_and_follows_the_rows() -> None:
+    import duckdb
+
+    from recwarehouse.interactions.models import data_fingerprint
+
+    con = duckdb.connect()
+    frame = pd.DataFrame(
+        {
+            "fold": ["test", "validation", "test", "test"],
+            "user_id": ["u2", "u1", "u10", None],
+            "item_id": ["9", "10", "9", "3"],
+            "event_at": pd.to_datetime(
+                ["2024-01-02 10:00:00", "2024-01-01 00:00:00", "2024-01-03 00:00:00", "2024-01-01 00:00:01"]
+            ),
+        }
+    )
+    con.register(
+        "folds_frame", frame.iloc[::-1].reset_index(drop=True)
+    )  # another row order: the fingerprint sorts first
+    relation = con.sql("select * from folds_frame")
+    assert data_fingerprint(relation) == data_fingerprint(frame)
+    changed = frame.assign(item_id=["9", "10", "9", "4"])
+    assert data_fingerprint(changed) != data_fingerprint(frame)

@@ -15,7 +15,7 @@ def model(dbt, session):
     summary = dbt.ref("fct_interaction_eval_summary").filter(f"k = {k}").df()
     candidates = dbt.ref("ml_interaction_candidates").project("model_id, params").distinct().df()
     second = dbt.ref("ml_interaction_two_stage").project("model_id, params").distinct().df()
-    folds = dbt.ref("int_interaction_folds_assembled").project("fold, role, user_id, item_id, event_at").df()
+    folds = dbt.ref("int_interaction_folds_assembled").project("fold, role, user_id, item_id, event_at")
     run_id = f"run_{dbt.config.get('run_stamp')}"
     item_scores = dbt.ref("int_interaction_items_scored").project("fold, item_id, bayes_average_rating").df()
     settings = FirstStage(

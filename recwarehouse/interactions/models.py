@@ -40,7 +40,13 @@ from threadpoolctl import threadpool_limits
 from recwarehouse import thread_limit, threads
 from recwarehouse.boosting import lightgbm_ranker
 from recwarehouse.collaborative import item_neighbours
-from recwarehouse.hashing import frame_fingerprint, seeded_halves, seeded_units, text_fingerprint
+from recwarehouse.hashing import (
+    batches_fingerprint,
+    frame_fingerprint,
+    seeded_halves,
+    seeded_units,
+    text_fingerprint,
+)
 from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
 from recwarehouse.metrics import hit_rank_metrics
 from recwarehouse.progress import log
@@ -193,26 +199,29 @@ def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
+    if kind == "bpr":
+        # one thread: parallel SGD (hogwild) would make the factors differ run to run. No BLAS, so no
+        # process-wide thread limit either: BPR fits run beside other work (`all_candidates`)
+        model = BayesianPersonalizedRanking(
+            factors=int(params["factors"]),
+            learning_rate=float(params["learning_rate"]),
+            regularization=float(params["regularization"]),
+            iterations=int(params["iterations"]),
+            random_state=seed,
+            num_threads=1,
+        )
+        model.fit(x.tocsr().astype(np.float32), show_progress=False)
+        return model
     # implicit runs its own threads (and checks BLAS when a model is made): BLAS inside them must not
     with threadpool_limits(limits=1):
-        if kind == "als":
-            model = AlternatingLeastSquares(
-                factors=int(params["factors"]),
-                regularization=float(params["regularization"]),
-                alpha=float(params["alpha"]),
-                iterations=int(params["iterations"]),
-                random_state=seed,
-                num_threads=threads(),
-            )
-        else:
-            model = BayesianPersonalizedRanking(
-                factors=int(params["factors"]),
-                learning_rate=float(params["learning_rate"]),
-                regularization=float(params["regularization"]),
-                iterations=int(params["iterations"]),
-                random_state=seed,
-                num_threads=1,  # parallel SGD (hogwild) would make the factors differ run to run
-            )
+        model = AlternatingLeastSquares(
+            factors=int(params["factors"]),
+            regularization=float(params["regularization"]),
+            alpha=float(params["alpha"]),
+            iterations=int(params["iterations"]),
+            random_state=seed,
+            num_threads=threads(),
+        )
         model.fit(x.tocsr().astype(np.float32), show_progress=False)
     return model
 
@@ -336,17 +345,28 @@ def sample_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
     return np.sort(users[np.argsort(seeded_units(users, seed), kind="stable")[:max_users]])
 
 
+def _fit_key(params: dict) -> str:
+    """What a fit depends on: the settings without tau (tau only changes the scoring profile)."""
+    return json.dumps({k: v for k, v in params.items() if k != "tau"}, sort_keys=True)
+
+
 def _tune(
-    model: str, fold: Fold, targets: FoldTargets, s: FirstStage, rows: np.ndarray | None = None
+    model: str,
+    fold: Fold,
+    targets: FoldTargets,
+    s: FirstStage,
+    rows: np.ndarray | None = None,
+    prefit: dict | None = None,
 ) -> tuple[dict, list[dict], object]:
     """The grid setting with the best validation NDCG@k (first of equals) over the fold's `rows`
     (default: every user), the whole grid, and the best setting's fit on the validation fold
-    (reused for that fold's lists)."""
+    (reused for that fold's lists). `prefit`: fit key -> a future of (fit, seconds) started earlier."""
     best, best_ndcg, tried, fitted, best_fitted = None, -1.0, [], {}, None
     for params in _grid(model, s):
-        shape_key = json.dumps({k: v for k, v in params.items() if k != "tau"}, sort_keys=True)
-        if shape_key not in fitted:  # tau only changes the scoring profile, not the fit
-            fitted = {shape_key: fit_model(model, fold, params, s.seed)}
+        shape_key = _fit_key(params)
+        if shape_key not in fitted:
+            future = (prefit or {}).pop(shape_key, None)
+            fitted = {shape_key: future.result()[0] if future else fit_model(model, fold, params, s.seed)}
         chunks = scored_chunks(
             fold,
             scorer(model, fold, params, fitted[shape_key]),
@@ -507,26 +527,39 @@ def all_candidates(
                 chunks = global_top_n(fold, values, n, exclude_seen, s.score_memory_mb, listed.get(name))
                 lists.add(name, model, json.dumps({}), chunks)
 
+    # BPR fits on one thread: its fits start now, one at a time beside the other models' work, so
+    # the second core is not idle while they run (with one setting there is nothing to choose, so
+    # the test and serve fits start too). Seeded and single-threaded, they are the same whenever run.
+    background, early = None, {}
+    if "bpr" in models and threads() > 1:
+        background = ThreadPoolExecutor(max_workers=1)
+        grid = _grid("bpr", s)
+        for name in ["validation"] + ([n for n in folds if n != "validation"] if len(grid) == 1 else []):
+            for params in grid:
+                early[(name, _fit_key(params))] = background.submit(_timed_fit, "bpr", folds[name], params, s.seed)
     tuning_targets = FoldTargets(validation, val_targets)
     for model in (m for m in CF_MODELS if m in models):
         t0 = time.perf_counter()
-        params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"])
+        prefit = {key: early.pop((n, key)) for (n, key) in list(early) if n == "validation"} if model == "bpr" else {}
+        params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"], prefit)
         log(
             f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
             f"({max(t['validation_ndcg'] for t in tried):.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
         )
         params_json = json.dumps({**params, "grid": tried}, sort_keys=True)
-        prefit = {}
-        if model == "bpr" and threads() > 1:  # BPR fits on one thread (determinism): run the folds side by side
-            others = [name for name in folds if name != "validation"]
-            with ThreadPoolExecutor(max_workers=min(len(others), threads())) as pool:
-                futures = {name: pool.submit(_timed_fit, model, folds[name], params, s.seed) for name in others}
-                prefit = {name: future.result() for name, future in futures.items()}
+        started = {}
+        if model == "bpr" and background:
+            started = {n: early.pop((n, _fit_key(params))) for n in folds if (n, _fit_key(params)) in early}
+            if not started:  # chosen among several settings: the other folds' fits side by side
+                others = [n for n in folds if n != "validation"]
+                pool = ThreadPoolExecutor(max_workers=min(len(others), threads()))
+                started = {n: pool.submit(_timed_fit, model, folds[n], params, s.seed) for n in others}
+                pool.shutdown(wait=False)
         for name, fold in folds.items():
             if name == "validation":
                 fitted, fit = tuned, 0.0
             else:
-                fitted, fit = prefit.pop(name) if name in prefit else _timed_fit(model, fold, params, s.seed)
+                fitted, fit = started.pop(name).result() if name in started else _timed_fit(model, fold, params, s.seed)
             n = s.n if model in POOL_MODELS else s.list_length
             score = lists.add(
                 name,
@@ -547,6 +580,8 @@ def all_candidates(
             log(f"{model} on fold {name}: fit {fit:.1f} s, scored {n_listed:,} users in {score:.1f} s")
             del fitted
         del tuned
+    if background:
+        background.shutdown()
     return lists, skipped
 
 
@@ -696,16 +731,20 @@ def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, ks: list[int] | i
 # ----- versioned runs -----
 
 
-def data_fingerprint(folds: pd.DataFrame) -> str:
-    """SHA-256 of the fold rows' content, in a fixed order."""
-    ordered = folds.sort_values(list(folds.columns), kind="mergesort").reset_index(drop=True)
-    return frame_fingerprint(ordered)
+def data_fingerprint(folds) -> str:
+    """SHA-256 of the fold rows' content in a fixed order: a DuckDB relation is sorted by DuckDB and
+    hashed batch by batch (memory holds one batch); a DataFrame (small data, tests) is sorted here.
+    Both give the same fingerprint for the same rows."""
+    if isinstance(folds, pd.DataFrame):
+        ordered = folds.sort_values(list(folds.columns), kind="mergesort").reset_index(drop=True)
+        return frame_fingerprint(ordered)
+    return batches_fingerprint(folds.order(", ".join(folds.columns)).to_arrow_reader(1_000_000))
 
 
 def registry_rows(
     summary: pd.DataFrame,
     params: list[pd.DataFrame],
-    folds: pd.DataFrame,
+    folds,
     run_id: str,
     skipped: list[dict] | None = None,
 ) -> pd.DataFrame:
