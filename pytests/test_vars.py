@@ -78,7 +78,7 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
             [
                 "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
                 "var 'ease_lambdas' holds 0: every value must be a number > 0",
-                "var 'candidates_per_user' = 100 must be >= var 'interactions_k' = 200",
+                "var 'candidates_per_user' = 50 must be >= var 'interactions_k' = 200",
                 "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
                 "var 'interactions_ks' = [5, 10, 20] must hold var 'interactions_k' = 200",
                 "var 'interactions_models' holds 'slim': known models are popularity, bayes_average",
