@@ -26,70 +26,82 @@ def dbt_run_with(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("vars_yaml", "message"),
-    [
-        (
-            # independent rules are checked together, and every error is reported in one message
-            "{k: -1, decay: 7, exploration_rate: 'lots', serve_week: '2026-03-04', retrain_every_weeks: 0,"
-            " segment_as_of_date: '2026-13-45'}",
-            [
-                "var 'k' = -1 is outside [1, 1000]",
-                "var 'decay' = 7 is outside (0, 1]",
-                "var 'exploration_rate' must be a number",
-                "var 'serve_week' = 2026-03-04 is not a Monday",
-                "var 'retrain_every_weeks' = 0 is outside [1, 520]",
-                "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD'",
-            ],
-        ),
-        (
-            "{k: 2.5, decay: 0, validation_week: '2026-02-31'}",
-            [
-                "var 'k' must be a whole number",
-                "var 'decay' = 0 is outside (0, 1]",
-                "var 'validation_week' must be null or a date 'YYYY-MM-DD'",
-            ],
-        ),
-        (
-            "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16'}",
-            [
-                "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
-                "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
-            ],
-        ),
-        (
-            # every cold-start rule at once: all errors are reported together
-            "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"
-            " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3}",
-            [
-                "var 'mmr_lambda' = 1.5 is outside [0, 1]",
-                "vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = 1.1 must sum to 1",
-                "var 'freshness_basis' must be 'last_session' or 'published', got 'yesterday'",
-                "var 'segment_prior_alpha' = 0 is outside (0, 1000000]",
-                "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD', got 'March'",
-                "var 'demote_flagged_instructors' must be true or false, got 'yes'",
-                "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
-            ],
-        ),
-        (
-            "{interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random,"
-            " interactions_models: [ease, slim], interactions_repeat_weight: square,"
-            " als_grid: [{factors: 0, regularization: 0.1, alpha: 1, iterations: 5}]}",
-            [
-                "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
-                "var 'ease_lambdas' holds 0: every value must be a number > 0",
-                "var 'candidates_per_user' = 50 must be >= var 'interactions_k' = 200",
-                "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
-                "var 'interactions_ks' = [5, 10, 20] must hold var 'interactions_k' = 200",
-                "var 'interactions_models' holds 'slim': known models are popularity, bayes_average",
-                "'factors' must be a number > 0",
-                "var 'interactions_repeat_weight' must be one of binary, count, log, got 'square'",
-            ],
-        ),
-    ],
-)
-def test_bad_var_fails_before_models_run(vars_yaml: str, message: str | list[str], tmp_path: Path) -> None:
-    result = dbt_run_with(vars_yaml, tmp_path)
+BAD_VARS = [
+    (
+        # independent rules are checked together, and every error is reported in one message
+        "{k: -1, decay: 7, exploration_rate: 'lots', serve_week: '2026-03-04', retrain_every_weeks: 0,"
+        " segment_as_of_date: '2026-13-45'}",
+        [
+            "var 'k' = -1 is outside [1, 1000]",
+            "var 'decay' = 7 is outside (0, 1]",
+            "var 'exploration_rate' must be a number",
+            "var 'serve_week' = 2026-03-04 is not a Monday",
+            "var 'retrain_every_weeks' = 0 is outside [1, 520]",
+            "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD'",
+        ],
+    ),
+    (
+        "{k: 2.5, decay: 0, validation_week: '2026-02-31'}",
+        [
+            "var 'k' must be a whole number",
+            "var 'decay' = 0 is outside (0, 1]",
+            "var 'validation_week' must be null or a date 'YYYY-MM-DD'",
+        ],
+    ),
+    (
+        "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16'}",
+        [
+            "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
+            "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
+        ],
+    ),
+    (
+        # every cold-start rule at once: all errors are reported together
+        "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"
+        " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3}",
+        [
+            "var 'mmr_lambda' = 1.5 is outside [0, 1]",
+            "vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = 1.1 must sum to 1",
+            "var 'freshness_basis' must be 'last_session' or 'published', got 'yesterday'",
+            "var 'segment_prior_alpha' = 0 is outside (0, 1000000]",
+            "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD', got 'March'",
+            "var 'demote_flagged_instructors' must be true or false, got 'yes'",
+            "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
+        ],
+    ),
+    (
+        "{interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random,"
+        " interactions_models: [ease, slim], interactions_repeat_weight: square,"
+        " als_grid: [{factors: 0, regularization: 0.1, alpha: 1, iterations: 5}]}",
+        [
+            "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
+            "var 'ease_lambdas' holds 0: every value must be a number > 0",
+            "var 'candidates_per_user' = 50 must be >= var 'interactions_k' = 200",
+            "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
+            "var 'interactions_ks' = [5, 10, 20] must hold var 'interactions_k' = 200",
+            "var 'interactions_models' holds 'slim': known models are popularity, bayes_average",
+            "'factors' must be a number > 0",
+            "var 'interactions_repeat_weight' must be one of binary, count, log, got 'square'",
+        ],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_var_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every case's dbt run, started side by side (dbt's start-up is most of each run's time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recwarehouse import threads
+
+    with ThreadPoolExecutor(max_workers=threads()) as pool:
+        futures = {v: pool.submit(dbt_run_with, v, tmp_path_factory.mktemp("vars")) for v, _ in BAD_VARS}
+        return {v: future.result() for v, future in futures.items()}
+
+
+@pytest.mark.parametrize(("vars_yaml", "message"), BAD_VARS)
+def test_bad_var_fails_before_models_run(vars_yaml: str, message: str | list[str], bad_var_runs) -> None:
+    result = bad_var_runs[vars_yaml]
     assert result.returncode != 0
     for text in [message] if isinstance(message, str) else message:
         assert text in result.stdout, result.stdout[-2000:]
