@@ -27,6 +27,7 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,29 +200,28 @@ def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-    if kind == "bpr":
-        # one thread: parallel SGD (hogwild) would make the factors differ run to run. No BLAS, so no
-        # process-wide thread limit either: BPR fits run beside other work (`all_candidates`)
-        model = BayesianPersonalizedRanking(
-            factors=int(params["factors"]),
-            learning_rate=float(params["learning_rate"]),
-            regularization=float(params["regularization"]),
-            iterations=int(params["iterations"]),
-            random_state=seed,
-            num_threads=1,
-        )
-        model.fit(x.tocsr().astype(np.float32), show_progress=False)
-        return model
-    # implicit runs its own threads (and checks BLAS when a model is made): BLAS inside them must not
-    with threadpool_limits(limits=1):
-        model = AlternatingLeastSquares(
-            factors=int(params["factors"]),
-            regularization=float(params["regularization"]),
-            alpha=float(params["alpha"]),
-            iterations=int(params["iterations"]),
-            random_state=seed,
-            num_threads=threads(),
-        )
+    # BPR: one thread, because parallel SGD (hogwild) would make the factors differ run to run; no
+    # BLAS either, so no process-wide thread limit: its fits run beside other work (`all_candidates`).
+    # ALS runs its own threads (and implicit checks BLAS when it is made): BLAS inside them must not
+    with nullcontext() if kind == "bpr" else threadpool_limits(limits=1):
+        if kind == "bpr":
+            model = BayesianPersonalizedRanking(
+                factors=int(params["factors"]),
+                learning_rate=float(params["learning_rate"]),
+                regularization=float(params["regularization"]),
+                iterations=int(params["iterations"]),
+                random_state=seed,
+                num_threads=1,
+            )
+        else:
+            model = AlternatingLeastSquares(
+                factors=int(params["factors"]),
+                regularization=float(params["regularization"]),
+                alpha=float(params["alpha"]),
+                iterations=int(params["iterations"]),
+                random_state=seed,
+                num_threads=threads(),
+            )
         model.fit(x.tocsr().astype(np.float32), show_progress=False)
     return model
 
