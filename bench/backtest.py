@@ -24,7 +24,7 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-MODES = ("ensemble", "model", "rule_based")
+MODES = ("auto", "ensemble", "model", "rule_based")
 
 
 def dbt(args: list[str], db: Path) -> None:
@@ -55,7 +55,7 @@ def main() -> None:
                 f"{{raw_data_path: {a.data}, serve_week: '{monday(i)}', validation_week: '{monday(i - 1)}', "
                 f"first_target_week: '{monday(2)}', recommendation_mode: {mode}}}"
             )
-            select = "+fct_recommendations_served" if j == 0 else "int_trainer_scores_blended+"
+            select = "+fct_recommendations_served" if j == 0 else "ml_serving_selection+"
             dbt(["build", "--select", select, "--indirect-selection", "cautious", "--vars", vars_], db)
             print(f"served week {i} ({monday(i)}) in {mode} mode  [{time.perf_counter() - t0:.0f} s]", flush=True)
     dbt(["build", "--select", "fct_recommendation_outcomes", "--vars", f"{{raw_data_path: {a.data}}}"], db)

@@ -27,13 +27,13 @@ pytestmark = pytest.mark.warehouse
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
-PYTHON_OUTPUTS = ["ml.ml_ranker_registry", "ml.ml_trainer_serving_scores"]
-# the SQL models up to every as-of model, then (with the ranker's scores copied in) the blend and
-# the re-ranker's candidates
+PYTHON_OUTPUTS = ["ml.ml_ranker_registry", "ml.ml_trainer_serving_scores", "ml.ml_serving_selection"]
+# the SQL models up to every as-of model, then (with the ranker's scores and the serving choice
+# copied in) the scaled scores, the blend and the re-ranker's candidates
 SQL_SELECTION = (
     "+int_trainer_ranking_examples +int_trainer_rule_scores +int_segment_workouts_scored +fct_instructor_flags"
 )
-AFTER_SCORES_SELECTION = "int_trainer_scores_blended int_trainer_rerank_candidates"
+AFTER_SCORES_SELECTION = "int_trainer_scores_scaled int_trainer_scores_blended int_trainer_rerank_candidates"
 # (table, key columns, columns that are the target week's outcome, not a feature); every as-of
 # model of the project is here: pair, user, trainer, rule scores, candidates, examples, blend,
 # re-ranker features and the cold-start scores as of a date
@@ -44,6 +44,7 @@ AS_OF_MODELS = [
     ("intermediate.int_trainer_rule_scores", ["target_week", "trainer_id"], []),
     ("intermediate.int_user_trainer_candidates", ["target_week", "user_id", "trainer_id"], []),
     ("intermediate.int_trainer_ranking_examples", ["target_week", "user_id", "trainer_id"], ["label"]),
+    ("intermediate.int_trainer_scores_scaled", ["target_week", "user_id", "trainer_id"], []),
     ("intermediate.int_trainer_scores_blended", ["target_week", "user_id", "trainer_id"], []),
     (
         "intermediate.int_trainer_rerank_candidates",

@@ -92,7 +92,7 @@ def test_every_ranker_scores_in_unit_interval(ranker) -> None:
 
 
 def test_no_training_data_gives_an_empty_typed_registry_and_no_scores() -> None:
-    # serving then falls back to the rule-based score (see resolve_recommendation_mode)
+    # serving then falls back to the rule-based score (see serving.model_fallback_reason)
     ex = toy_examples()
     registry = train_and_select(ex[ex.split == "train"], pd.Series(dtype=int), k=3, seed=1, n_catalog=12)
     full = train_and_select(ex, ex[ex.split == "validation"].groupby("user_id").label.sum(), k=3, seed=1, n_catalog=12)

@@ -41,11 +41,15 @@ BAD_VARS = [
         ],
     ),
     (
-        "{k: 2.5, decay: 0, validation_week: '2026-02-31'}",
+        "{k: 2.5, decay: 0, validation_week: '2026-02-31', recommendation_mode: best,"
+        " serving_rule_weights: [0, 1.5], serving_rule_weight_tolerance: -1}",
         [
             "var 'k' must be a whole number",
             "var 'decay' = 0 is outside (0, 1]",
             "var 'validation_week' must be null or a date 'YYYY-MM-DD'",
+            "var 'recommendation_mode' must be one of auto, rule_based, model, ensemble, got 'best'",
+            "var 'serving_rule_weights' must be a non-empty list of numbers in [0, 1], got '[0, 1.5]'",
+            "var 'serving_rule_weight_tolerance' = -1 is outside [0, 1]",
         ],
     ),
     (

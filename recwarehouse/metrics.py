@@ -80,6 +80,23 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, resamples: int, seed: int, le
     return {"difference": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
 
 
+def gini_exposure(times_shown: np.ndarray, n_items: int) -> float:
+    """Gini coefficient of exposure over a catalogue of `n_items` items, of which those in
+    `times_shown` (counts of lists holding each shown item) were shown and the rest never: with the
+    counts sorted ascending, x_1 <= ... <= x_n, Gini = sum((2i - n - 1) x_i) / (n sum x). 0 = every
+    item shown equally, (n - 1) / n = one item gets it all; NaN when nothing is shown. The same
+    formula as the interactions path's `fct_interaction_eval_summary`."""
+    shown = np.sort(np.asarray(times_shown, dtype=float))
+    if n_items < len(shown):
+        raise ValueError(f"{len(shown)} items shown from a catalogue of {n_items}")
+    total = shown.sum()
+    if n_items == 0 or total == 0:
+        return float("nan")
+    counts = np.concatenate([np.zeros(n_items - len(shown)), shown])
+    position = np.arange(1, n_items + 1)
+    return float(((2 * position - n_items - 1) * counts).sum() / (n_items * total))
+
+
 def rank_within_user(df: pd.DataFrame, user: str, item: str, score: str) -> pd.Series:
     """1-based rank of each row within its user: score descending, then item ascending."""
     order = df.sort_values([user, score, item], ascending=[True, False, True], kind="mergesort")

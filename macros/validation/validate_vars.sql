@@ -59,8 +59,18 @@
         {%- do errors.append("vars 'rule_weight_*' = " ~ (rule_weights | sum) ~ " must sum to 1") -%}
     {%- endif -%}
     {%- do _check_number(errors, 'rule_prior_strength', 0, 1000000) -%}
-    {%- do _check_choice(errors, 'recommendation_mode', ['rule_based', 'model', 'ensemble']) -%}
+    {%- do _check_choice(errors, 'recommendation_mode', ['auto', 'rule_based', 'model', 'ensemble']) -%}
     {%- do _check_number(errors, 'ensemble_rule_weight', 0, 1) -%}
+    {%- set serving_weights = var('serving_rule_weights') -%}
+    {%- if serving_weights is string or serving_weights is not iterable or serving_weights | length == 0
+        or serving_weights | reject('number') | list | length > 0
+        or serving_weights | select('number') | select('lt', 0) | list | length > 0
+        or serving_weights | select('number') | select('gt', 1) | list | length > 0 -%}
+        {%- do errors.append("var 'serving_rule_weights' must be a non-empty list of numbers in [0, 1], got '"
+            ~ serving_weights ~ "'") -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'serving_rule_weight_tolerance', 0, 1) -%}
+    {%- do _check_number(errors, 'serving_min_validation_users', 1, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'min_model_lift', 0, 100) -%}
     {%- do _check_number(errors, 'rerank_candidates', 1, 1000, integer=true) -%}
     {%- do _check_number(errors, 'rerank_list_size', 1, 1000, integer=true) -%}

@@ -1,0 +1,207 @@
+"""What users are served next week, against the oracle, on several generated worlds.
+
+    python bench/served_vs_oracle.py                      # every world: generate, build, report
+    python bench/served_vs_oracle.py --worlds demo        # one world; --no-build reuses the builds
+
+Protocol, per world (the worlds of bench/ranking_vs_oracle.py; only the demo's settings were ever
+looked at while building the warehouse):
+  1. generate N + 1 weeks with `recwarehouse.demo.generate` (bench/out/served/<world>/full);
+  2. cut the raw tables at the Monday of week N + 1 (every row stamped at or after it is dropped:
+     events, sessions by start, feedback, sign-ups, trainers joining, workouts published) into
+     bench/out/served/<world>/data, and `dbt build` the whole warehouse on the first N weeks, as a
+     platform would on that Monday: the serve week is week N + 1;
+  3. build the weekly engagement table on the full data (`dbt build --select
+     +int_user_trainer_weeks_aggregated`, so the label is the warehouse's own: a click, video
+     view or like of the trainer in week N + 1);
+  4. score, on the users with a label in week N + 1, with the warehouse's metric code: the lists
+     as served (`fct_trainer_recommendations`), the serve week's candidates ranked by the model
+     alone, by the rules alone and by the old default blend (0.6 rule), the re-ranked lists cut
+     to K, and the oracle: every trainer ranked by the generator's true P(label) for week N + 1.
+Prints NDCG@K per list, % of the oracle, the most listed trainer's share, what `auto` chose on
+the validation week, and per world whether the served default reaches the issue-20 target (85% of
+the next-week oracle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ranking_vs_oracle import WORLDS, World  # noqa: E402
+
+from recwarehouse.trainer_ranking.serving import evaluate_lists, top_k_lists  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out" / "served"
+DBT = str(Path(sys.executable).with_name("dbt"))
+TARGET = 0.85
+# raw table -> the column that says when a row became known
+STAMPS = {
+    "events": "event_at",
+    "sessions": "started_at",
+    "feedback": "feedback_at",
+    "users": "signup_at",
+    "trainers": "joined_at",
+    "workouts": "published_at",
+}
+
+
+def dbt(args: list[str], db: Path, logs: Path) -> None:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "RECWAREHOUSE_DB": str(db)}
+    result = subprocess.run(
+        [DBT, *args, "--target-path", str(logs / "target"), "--log-path", str(logs / "logs")],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        sys.exit(f"dbt {' '.join(args)} failed:\n{result.stdout[-3000:]}")
+
+
+def cut_week(world: World) -> date:
+    """The Monday of week N + 1 (the generator starts on its `start` Monday)."""
+    config = json.loads((OUT / world.name / "full" / "_generator.json").read_text())["config"]
+    start = date.fromisoformat(config["start"])
+    return start + timedelta(weeks=world.weeks)
+
+
+def build(world: World) -> float:
+    """Generate N + 1 weeks, cut at week N + 1, build on the cut data and the labels on the full."""
+    root = OUT / world.name
+    shutil.rmtree(root, ignore_errors=True)
+    full, data = root / "full", root / "data"
+    subprocess.run(
+        [sys.executable, "-m", "recwarehouse.demo.generate", "--users", str(world.users),
+         "--trainers", str(world.trainers), "--workouts", str(world.workouts), "--weeks", str(world.weeks + 1),
+         "--seed", str(world.seed), "--out", str(full)],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    cut = cut_week(world)
+    data.mkdir(parents=True)
+    for table, stamp in STAMPS.items():
+        duckdb.sql(
+            f"copy (select * from read_parquet('{full / table}.parquet') where {stamp} < timestamp '{cut}')"
+            f" to '{data / table}.parquet' (format parquet)"
+        )
+    started = time.perf_counter()
+    dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+         "--vars", f"{{raw_data_path: '{data}'}}"], root / "warehouse.duckdb", root)  # fmt: skip
+    seconds = time.perf_counter() - started
+    dbt(["build", "--select", "+int_user_trainer_weeks_aggregated", "--exclude-resource-type", "test",
+         "--exclude-resource-type", "unit_test", "--vars", f"{{raw_data_path: '{full}'}}"],
+        root / "labels.duckdb", root / "labels")  # fmt: skip
+    return seconds
+
+
+def report(world: World) -> tuple[pd.DataFrame, dict]:
+    root = OUT / world.name
+    cut = cut_week(world)
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    (serve_week,) = con.sql("select max(serve_week) from marts.fct_trainer_recommendations").fetchone()
+    if serve_week != cut:
+        sys.exit(f"{world.name}: served week {serve_week}, expected {cut}")
+    k = int(con.sql("select max(rank) from marts.fct_trainer_recommendations").fetchone()[0])
+    n_catalog = con.sql("select count(*) from staging.stg_platform__trainers").fetchone()[0]
+    served = con.sql("select user_id, trainer_id, rank from marts.fct_trainer_recommendations").df()
+    scaled = con.sql("select * from intermediate.int_trainer_scores_scaled where split = 'serve'").df()
+    reranked = con.sql(
+        "select user_id, trainer_id, rank, reranker from marts.fct_trainer_recommendations_reranked"
+        " where split = 'serve'"
+    ).df()
+    choice = con.sql(
+        "select rule_weight, mode, ndcg_at_k, selection_reason from ml.ml_serving_selection where is_selected"
+    ).df()
+    validation = con.sql("select list_name, ndcg_at_k from marts.fct_serving_evaluation").df()
+    labels = (
+        duckdb.connect(str(root / "labels.duckdb"), read_only=True)
+        .sql(
+            f"select user_id, trainer_id from intermediate.int_user_trainer_weeks_aggregated"
+            f" where is_engaged and event_week = date '{cut}'"
+        )
+        .df()
+    )
+    truth = duckdb.sql(
+        f"select user_id, trainer_id, p_label from read_parquet('{root / 'full/truth/propensities.parquet'}')"
+        f" where target_week = date '{cut}'"
+    ).df()
+    listed = set(served["user_id"])
+    positives = labels[labels["user_id"].isin(listed)]
+    n_relevant = positives.groupby("user_id").size()
+    truth = truth[truth["user_id"].isin(n_relevant.index)]
+    oracle = truth.assign(rule_score_scaled=0.0, model_score_scaled=truth["p_label"])
+    lists = {
+        "oracle (true P(label), all trainers)": top_k_lists(oracle, 0.0, k),
+        f"served ({choice['mode'].iloc[0]}, rule weight {choice['rule_weight'].iloc[0]:g})": served,
+        "model score only": top_k_lists(scaled, 0.0, k),
+        "old default (ensemble, 0.6 rule)": top_k_lists(scaled, 0.6, k),
+        "rule score only": top_k_lists(scaled, 1.0, k),
+    }
+    if len(reranked):
+        lists[f"re-ranked ({reranked['reranker'].iloc[0]}), top {k}"] = reranked[reranked["rank"] <= k]
+    rows = []
+    for name, frame in lists.items():
+        m = evaluate_lists(frame[frame["user_id"].isin(n_relevant.index)], positives, n_relevant, k, n_catalog)
+        share = evaluate_lists(frame, positives, n_relevant, k, n_catalog)["top_trainer_share"]
+        rows.append({"list": name, "ndcg": m["ndcg_at_k"], "precision": m["precision_at_k"],
+                     "users": m["users_evaluated"], "top_share": share})  # fmt: skip
+    table = pd.DataFrame(rows)
+    table["pct_oracle"] = 100 * table["ndcg"] / table["ndcg"].iloc[0]
+    base = validation[validation["list_name"].str.startswith("base stage")]
+    summary = {
+        "k": k,
+        "serve_week": serve_week,
+        "served_pct": float(table["pct_oracle"].iloc[1]),
+        "model_pct": float(table["pct_oracle"].iloc[2]),
+        "old_default_pct": float(table["pct_oracle"].iloc[3]),
+        "reranked_pct": float(table["pct_oracle"].iloc[5]) if len(table) > 5 else float("nan"),
+        "choice": f"{choice['mode'].iloc[0]} {choice['rule_weight'].iloc[0]:g}",
+        "validation_gap": float(base["ndcg_at_k"].max() - choice["ndcg_at_k"].iloc[0]),
+        "reason": choice["selection_reason"].iloc[0],
+    }
+    return table, summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--worlds", nargs="*", default=[w.name for w in WORLDS], help="names from WORLDS")
+    ap.add_argument("--no-build", action="store_true", help="report on the existing builds")
+    a = ap.parse_args()
+    results = []
+    for world in [w for w in WORLDS if w.name in a.worlds]:
+        seconds = float("nan") if a.no_build else build(world)
+        table, s = report(world)
+        print(
+            f"\n== {world.name} ({world.users} users, {world.trainers} trainers, built on {world.weeks} weeks,"
+            f" seed {world.seed}): served week {s['serve_week']}, K = {s['k']}, users with a label"
+            f" {int(table['users'].iloc[0])}, build {seconds:.0f} s\n   {s['reason']}"
+        )
+        print(f"{'list':<44}{'NDCG@' + str(s['k']):>9}{'P@' + str(s['k']):>8}{'% of oracle':>13}{'top share':>11}")
+        for r in table.itertuples():
+            print(f"{r.list:<44}{r.ndcg:>9.4f}{r.precision:>8.4f}{r.pct_oracle:>12.1f}%{r.top_share:>10.0%}")
+        results.append((world, s))
+    print(
+        f"\n{'world':<14}{'auto chose':<16}{'served':>9}{'model only':>12}{'old default':>13}{'re-ranked':>11}"
+        f"{'target':>8}"
+    )
+    for world, s in results:
+        met = "met" if s["served_pct"] >= 100 * TARGET else "MISSED"
+        print(
+            f"{world.name:<14}{s['choice']:<16}{s['served_pct']:>8.1f}%{s['model_pct']:>11.1f}%"
+            f"{s['old_default_pct']:>12.1f}%{s['reranked_pct']:>10.1f}%{100 * TARGET:>7.0f}%  {met}"
+        )
+    if results:
+        mean = {c: sum(s[c] for _, s in results) / len(results) for c in ("served_pct", "model_pct", "old_default_pct")}
+        print(f"{'mean':<30}{mean['served_pct']:>8.1f}%{mean['model_pct']:>11.1f}%{mean['old_default_pct']:>12.1f}%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The validation week's lists as users would get them, beside each other: every rule weight tried
+by `ml_serving_selection`, the lists as served, and the re-ranked lists cut to K; NDCG, P, R,
+MAP, MRR and hit rate @K, coverage, Gini of exposure and the most listed trainer's share."""
+
+from recwarehouse.trainer_ranking.serving import serving_evaluation
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    selection = dbt.ref("ml_serving_selection").df()
+    validation = dbt.ref("int_trainer_scores_blended").filter("split = 'validation'")
+    served = validation.filter(f"base_rank <= {int(dbt.config.get('k'))}").project(
+        "user_id, trainer_id, base_rank as rank"
+    )
+    reranked = (
+        dbt.ref("fct_trainer_recommendations_reranked")
+        .filter("split = 'validation'")
+        .project("user_id, trainer_id, rank, reranker")
+    )
+    week = dbt.ref("int_target_weeks").filter("split = 'validation'")
+    positives = (
+        dbt.ref("int_user_trainer_weeks_aggregated")
+        .filter("is_engaged")
+        .join(week, "event_week = target_week")
+        .project("user_id, trainer_id")
+        .df()
+    )
+    trainers = dbt.ref("stg_platform__trainers").project("trainer_id, trainer_name").df()
+    out = serving_evaluation(
+        selection,
+        served.df(),
+        reranked.df(),
+        positives,
+        validation.project("user_id").distinct().df()["user_id"],
+        n_catalog=len(trainers),
+        trainer_names=dict(zip(trainers["trainer_id"], trainers["trainer_name"], strict=True)),
+    )
+    (out["validation_week"],) = week.aggregate("max(target_week)").fetchone()
+    return out
