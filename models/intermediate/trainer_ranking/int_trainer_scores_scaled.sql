@@ -37,7 +37,7 @@ joined as (
         examples.user_id,
         examples.trainer_id,
         examples.candidate_source,
-        model_scores.model_id,
+        cast(model_scores.model_id as {{ dbt.type_string() }}) as model_id,
         model_scores.score as model_score,
         rule_scores.total_score as rule_score,
         rule_scores.reasons as rule_reasons,
