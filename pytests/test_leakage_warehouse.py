@@ -150,7 +150,8 @@ def two_builds(tmp_path_factory) -> tuple[Path, Path, pd.Timestamp]:
         )
     cut = pd.Timestamp(weeks["validation"])
     vars_yaml = (
-        "{raw_data_path: RAW, reject_share_threshold: 0.25, exploration_rate: 0.2,"
+        "{raw_data_path: RAW, reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12,"
+        " max_collaborative_candidates: 3,"
         f" first_target_week: '{weeks['train']}', validation_week: '{weeks['validation']}',"
         f" serve_week: '{weeks['serve']}', segment_as_of_date: '{(cut - timedelta(days=1)).date()}'}}"
     )

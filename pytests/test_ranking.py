@@ -289,3 +289,48 @@ def test_collaborative_features_do_not_depend_on_row_order() -> None:
         history.sample(frac=1, random_state=1), pairs.sample(frac=1, random_state=2), 0.8, 3
     )
     pd.testing.assert_frame_equal(a, shuffled.sort_values(key).reset_index(drop=True), check_exact=True)
+
+
+def test_collaborative_candidates_by_hand_and_as_of() -> None:
+    """The top-n item-kNN candidates equal the neighbour scores of every item, ranked (ties by item
+    id, zero scores left out), never read week T, and do not depend on row order or chunking."""
+    from scipy import sparse
+
+    from recwarehouse import collaborative
+
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19"])
+    # a and b are co-engaged (u1, u2); c only by u3: u1 (history a) gets b, then nothing (c scores 0)
+    history = pd.DataFrame(
+        {"user_id": ["u1", "u2", "u2", "u3"], "item_id": ["a", "a", "b", "c"], "event_week": weeks[[0, 0, 1, 0]]}
+    )
+    users = pd.DataFrame({"target_week": weeks[2], "user_id": ["u1", "u3", "u4"]})
+    got = collaborative.as_of_collaborative_candidates(history, users, decay=0.5, n=5)
+    # weights decay^(weeks before T - 1): u1 a 0.5; u2 a 0.5, b 1; u3 c 0.5. Columns a = (0.5, 0.5, 0),
+    # b = (0, 1, 0): cosine 0.5 / sqrt(0.5) = 1 / sqrt(2), and u1's score for b is that (one item);
+    # a itself is u1's own item: its similarity to itself is 0 (the diagonal), so it is left out;
+    # u3 (history c) has no co-engaged item; u4 has no history
+    assert got[["user_id", "item_id", "cf_rank"]].values.tolist() == [["u1", "b", 1]]
+    assert got["cf_similarity"].iloc[0] == pytest.approx(round(1 / np.sqrt(2), 9))
+    later = pd.DataFrame({"user_id": ["u1", "u3"], "item_id": ["c", "a"], "event_week": weeks[[2, 2]]})
+    after = collaborative.as_of_collaborative_candidates(pd.concat([history, later]), users, 0.5, 5)
+    pd.testing.assert_frame_equal(got, after)
+
+    rng = np.random.default_rng(2)
+    dense = (rng.random((50, 9)) < 0.3) * rng.random((50, 9))
+    matrix = sparse.csr_matrix(dense)
+    sim = collaborative.item_cosine(matrix)
+    all_users = np.arange(50)
+    old_chunk, collaborative.USER_CHUNK = collaborative.USER_CHUNK, 7  # many chunks
+    try:
+        u, i, score, rank = collaborative.top_neighbours(matrix, sim, all_users, 3)
+    finally:
+        collaborative.USER_CHUNK = old_chunk
+    every = np.round(
+        collaborative.neighbour_scores(matrix, sim, np.repeat(all_users, 9), np.tile(np.arange(9), 50)), 9
+    ).reshape(50, 9)
+    for user in range(50):
+        order = sorted(range(9), key=lambda item: (-every[user, item], item))
+        expected = [item for item in order if every[user, item] > 0][:3]
+        assert i[u == user].tolist() == expected
+        assert rank[u == user].tolist() == list(range(1, len(expected) + 1))
+        assert score[u == user] == pytest.approx(every[user, expected], abs=1e-9)

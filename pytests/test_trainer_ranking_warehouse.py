@@ -133,3 +133,27 @@ def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:  # incremental runs leave no staging table behind
         leftovers = con.sql("select table_name from duckdb_tables() where table_name like '%dbt_tmp%'").fetchall()
     assert leftovers == []
+
+
+def test_collaborative_candidates_are_added_on_top_of_the_other_sources(warehouse) -> None:
+    """The test build asks for 3 collaborative candidates per user (`max_collaborative_candidates`):
+    they appear as their own source only where no other source has the trainer, come from the
+    Python model's top 3, and a served one says why."""
+    added, outside_top = warehouse.sql(
+        """
+        select
+            count(*),
+            count(*) filter (where collaborative.cf_rank is null or collaborative.cf_rank > 3)
+        from intermediate.int_user_trainer_candidates as candidates
+        left join ml.ml_trainer_collaborative_candidates as collaborative
+            on candidates.target_week = collaborative.target_week
+            and candidates.user_id = collaborative.user_id
+            and candidates.trainer_id = collaborative.trainer_id
+        where candidates.candidate_source = 'collaborative'
+        """
+    ).fetchone()
+    assert added > 0 and outside_top == 0
+    served = warehouse.sql(
+        "select reasons from marts.fct_trainer_recommendations where candidate_source = 'collaborative'"
+    ).fetchall()
+    assert all("people who engaged with your trainers also engaged with them" in r for (r,) in served)

@@ -124,6 +124,76 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     return pd.concat(out, ignore_index=True)
 
 
+def top_neighbours(matrix: sparse.csr_matrix, similarity: np.ndarray, users: np.ndarray, n: int) -> tuple:
+    """Each of `users`' `n` best items by item-kNN (the weighted mean similarity of the item to the
+    user's items, as in `neighbour_scores`), items with a score of 0 left out; ties go to the
+    smaller item code. Users are scored USER_CHUNK at a time (chunk x items scores in memory).
+    Returns (user codes, item codes, scores, 1-based ranks)."""
+    out_users, out_items, out_scores, out_ranks = [], [], [], []
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
+    users = np.unique(users[totals[users] > 0]) if len(users) else users
+    for lo in range(0, len(users), USER_CHUNK):
+        chunk = users[lo : lo + USER_CHUNK]
+        scores = np.asarray(matrix[chunk] @ similarity, dtype=np.float64) / totals[chunk][:, None]
+        scores = np.round(scores, 9)  # the same 9 decimals as the features: ties are ties on every run
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        best = np.take_along_axis(scores, order, axis=1)
+        keep = best > 0
+        rows = np.repeat(np.arange(len(chunk)), order.shape[1]).reshape(order.shape)
+        out_users.append(chunk[rows[keep]])
+        out_items.append(order[keep])
+        out_scores.append(best[keep])
+        out_ranks.append(np.broadcast_to(np.arange(1, order.shape[1] + 1), order.shape)[keep])
+    if not out_users:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    return tuple(np.concatenate(a) for a in (out_users, out_items, out_scores, out_ranks))
+
+
+def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, decay: float, n: int) -> pd.DataFrame:
+    """ "People who engaged with your trainers also engaged with these": for each target week T and
+    user of `users` (target_week, user_id), the `n` items with the best item-kNN score from the
+    decayed engagement of weeks <= T-1 (`history`: user_id, item_id, event_week), the cosine taken
+    over every user. Users with no history before T get none. Returns target_week, user_id,
+    item_id, cf_similarity, cf_rank."""
+    columns = ["target_week", "user_id", "item_id", "cf_similarity", "cf_rank"]
+    if n <= 0 or history.empty or users.empty:
+        types = ["datetime64[us]", object, object, float, int]
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, types, strict=True)})
+    user_index = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], users["user_id"]])).astype(object)))
+    item_index = pd.Index(np.sort(pd.unique(history["item_id"]).astype(object)))
+    history_users = user_index.get_indexer(history["user_id"])
+    history_items = item_index.get_indexer(history["item_id"])
+    history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
+    order = np.lexsort((history_weeks, history_items, history_users))
+    history_users, history_items, history_weeks = history_users[order], history_items[order], history_weeks[order]
+    out = []
+    with thread_limit():
+        for target_week, week_users in users.groupby("target_week", sort=True):
+            week = np.datetime64(pd.Timestamp(target_week))
+            before = history_weeks < week
+            age = (week - history_weeks[before]) // np.timedelta64(7, "D")
+            weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+            matrix = user_item_matrix(
+                history_users[before], history_items[before], weights, len(user_index), len(item_index)
+            )
+            u, i, score, rank = top_neighbours(
+                matrix, item_cosine(matrix), user_index.get_indexer(week_users["user_id"]), n
+            )
+            out.append(
+                pd.DataFrame(
+                    {
+                        "target_week": target_week,
+                        "user_id": user_index[u],
+                        "item_id": item_index[i],
+                        "cf_similarity": score,
+                        "cf_rank": rank,
+                    }
+                )
+            )
+    return pd.concat(out, ignore_index=True)[columns]
+
+
 def _week_features(
     codes: tuple, target_week, pair_users: np.ndarray, pair_items: np.ndarray, decay: float, factors: int
 ) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@
     {%- do _check_number(errors, 'min_candidates_per_user', 1, 100000, integer=true) -%}
     {%- do _check_number(errors, 'max_goal_candidates', 0, 100000, integer=true) -%}
     {%- do _check_number(errors, 'max_history_candidates', 0, 100000, integer=true) -%}
+    {%- do _check_number(errors, 'max_collaborative_candidates', 0, 100000, integer=true) -%}
     {%- do _check_number(errors, 'exploration_rate', 0, 1) -%}
     {%- do _check_number(errors, 'random_seed', 0, 2147483647, integer=true) -%}
     {%- do _check_number(errors, 'max_training_users', 1, 1000000000, integer=true) -%}

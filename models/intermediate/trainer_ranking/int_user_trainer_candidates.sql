@@ -4,7 +4,12 @@
                   by recency-weighted popularity);
       history     trainers the user engaged with or was shown before T (top
                   `max_history_candidates` by recent engagement);
-      backfill    the most popular trainers, added until the user has `min_candidates_per_user`.
+      backfill    the most popular trainers, added until the user has `min_candidates_per_user`;
+      collaborative  trainers that people who engaged with the user's trainers also engaged with
+                  (top `max_collaborative_candidates` by item-kNN similarity as of T-1,
+                  `ml_trainer_collaborative_candidates`), added on top when no other source has
+                  them (so the other sources are the same with or without it; none on the
+                  `spark` target, which runs no Python models).
     Training, validation and serving use the same candidates, so validation is serve-style. -#}
 
 with
@@ -27,6 +32,26 @@ trainer_specialities as (
 
 pair_history as (
     select * from {{ ref('int_user_trainer_features_as_of') }}
+),
+
+collaborative as (
+    {% if python_stages_enabled() -%}
+        select
+            cast(target_week as date) as target_week,
+            user_id,
+            trainer_id,
+            cf_similarity,
+            cf_rank
+        from {{ ref('ml_trainer_collaborative_candidates') }}
+    {%- else -%}
+        select
+            cast(null as date) as target_week,
+            cast(null as {{ dbt.type_string() }}) as user_id,
+            cast(null as {{ dbt.type_string() }}) as trainer_id,
+            cast(null as double) as cf_similarity,
+            cast(null as bigint) as cf_rank
+        where false
+    {%- endif %}
 ),
 
 goal_matched as (
@@ -68,6 +93,24 @@ from_history as (
         on
             pair_history.trainer_id = trainers.trainer_id
             and pair_history.target_week = trainers.target_week
+),
+
+from_collaborative as (
+    select
+        collaborative.target_week,
+        collaborative.user_id,
+        collaborative.trainer_id,
+        4 as source_priority,
+        collaborative.cf_rank as rank_in_source
+    from collaborative
+    inner join users
+        on
+            collaborative.user_id = users.user_id
+            and collaborative.target_week = users.target_week
+    inner join trainers
+        on
+            collaborative.trainer_id = trainers.trainer_id
+            and collaborative.target_week = trainers.target_week
 ),
 
 popular as (
@@ -115,7 +158,7 @@ ordered as (
     from best_source_per_pair
 ),
 
-final as (
+base as (
     select
         user_id,
         trainer_id,
@@ -127,6 +170,29 @@ final as (
         target_week
     from ordered
     where source_priority < 3 or candidate_order <= {{ var('min_candidates_per_user') }}
+),
+
+collaborative_added as (
+    select
+        from_collaborative.user_id,
+        from_collaborative.trainer_id,
+        'collaborative' as candidate_source,
+        from_collaborative.target_week
+    from from_collaborative
+    left join base
+        on
+            from_collaborative.target_week = base.target_week
+            and from_collaborative.user_id = base.user_id
+            and from_collaborative.trainer_id = base.trainer_id
+    where
+        from_collaborative.rank_in_source <= {{ var('max_collaborative_candidates') }}
+        and base.trainer_id is null
+),
+
+final as (
+    select * from base
+    union all
+    select * from collaborative_added
 )
 
 select * from final

@@ -115,6 +115,10 @@ final as (
             case when trainer_like_rate_smoothed >= 0.7 then 'highly liked by their clients' end,
             case when candidate_source = 'backfill' and goal_match = 0 then 'popular on the platform' end,
             case
+                when candidate_source = 'collaborative'
+                    then 'people who engaged with your trainers also engaged with them'
+            end,
+            case
                 when candidate_source = 'history' and pair_engaged_weeks = 0 and mode_used != 'rule_based'
                     then 'shown to you before; the model expects you to like them'
             end,
