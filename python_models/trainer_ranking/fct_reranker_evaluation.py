@@ -1,6 +1,7 @@
 """Before vs after re-ranking on the validation week (and the base stage under each mode)."""
 
 from recwarehouse.trainer_ranking.rerank import evaluate_validation
+from recwarehouse.trainer_ranking.serving import week_positives
 from recwarehouse.trainer_ranking.trainer_sets import trainer_sets
 
 
@@ -10,9 +11,7 @@ def model(dbt, session):
     blended = dbt.ref("int_trainer_scores_blended").filter("split = 'validation'").df()
     candidates = dbt.ref("int_trainer_rerank_candidates").filter("split = 'validation'").df()
     reranked = dbt.ref("fct_trainer_recommendations_reranked").filter("split = 'validation'").df()
-    weekly = dbt.ref("int_user_trainer_weeks_aggregated")
-    week = dbt.ref("int_target_weeks").filter("split = 'validation'")
-    positives = weekly.filter("is_engaged").join(week, "event_week = target_week").project("user_id, trainer_id").df()
+    positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), dbt.ref("int_target_weeks"))
     specialities = dbt.ref("stg_platform__trainer_specialities").df()
     workouts = dbt.ref("stg_platform__workouts").df()
     return evaluate_validation(

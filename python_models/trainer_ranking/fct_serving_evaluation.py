@@ -2,7 +2,7 @@
 by `ml_serving_selection`, the lists as served, and the re-ranked lists cut to K; NDCG, P, R,
 MAP, MRR and hit rate @K, coverage, Gini of exposure and the most listed trainer's share."""
 
-from recwarehouse.trainer_ranking.serving import serving_evaluation
+from recwarehouse.trainer_ranking.serving import serving_evaluation, week_positives
 
 
 def model(dbt, session):
@@ -18,13 +18,7 @@ def model(dbt, session):
         .project("user_id, trainer_id, rank, reranker")
     )
     week = dbt.ref("int_target_weeks").filter("split = 'validation'")
-    positives = (
-        dbt.ref("int_user_trainer_weeks_aggregated")
-        .filter("is_engaged")
-        .join(week, "event_week = target_week")
-        .project("user_id, trainer_id")
-        .df()
-    )
+    positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), dbt.ref("int_target_weeks"))
     trainers = dbt.ref("stg_platform__trainers").project("trainer_id, trainer_name").df()
     out = serving_evaluation(
         selection,

@@ -6,7 +6,7 @@ NDCG@K and the rest, and `is_selected` on the weight serving uses (see
 import json
 
 from recwarehouse.progress import log
-from recwarehouse.trainer_ranking.serving import model_fallback_reason, select_serving
+from recwarehouse.trainer_ranking.serving import model_fallback_reason, select_serving, week_positives
 
 
 def model(dbt, session):
@@ -16,13 +16,7 @@ def model(dbt, session):
     registry = dbt.ref("ml_ranker_registry").df()
     validation = dbt.ref("int_trainer_scores_scaled").filter("split = 'validation'").df()
     week = dbt.ref("int_target_weeks").filter("split = 'validation'")
-    positives = (
-        dbt.ref("int_user_trainer_weeks_aggregated")
-        .filter("is_engaged")
-        .join(week, "event_week = target_week")
-        .project("user_id, trainer_id")
-        .df()
-    )
+    positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), dbt.ref("int_target_weeks"))
     (n_catalog,) = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()
     grid = json.loads(dbt.config.get("serving_rule_weights"))
     fallback = model_fallback_reason(registry, requested, float(dbt.config.get("min_model_lift")))

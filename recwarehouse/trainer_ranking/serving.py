@@ -29,6 +29,14 @@ from recwarehouse.metrics import METRIC_NAMES, gini_exposure, per_user_metrics
 MODES = ("auto", "rule_based", "model", "ensemble")
 
 
+def week_positives(weekly, target_weeks, split: str = "validation") -> pd.DataFrame:
+    """The (user_id, trainer_id) pairs engaged with (clicked, viewed or liked) in the target week of
+    `split`, from the DuckDB relations of int_user_trainer_weeks_aggregated and int_target_weeks:
+    the label every evaluation of the served lists uses."""
+    week = target_weeks.filter(f"split = '{split}'")
+    return weekly.filter("is_engaged").join(week, "event_week = target_week").project("user_id, trainer_id").df()
+
+
 def mode_of(rule_weight: float) -> str:
     """The mode a rule weight serves: 1 rule_based, 0 model, anything between ensemble."""
     if rule_weight >= 1.0:
