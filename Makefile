@@ -60,7 +60,7 @@ build: demo-data
 	@echo ""
 	@echo "warehouse.duckdb is ready. Where to look next:"
 	@echo "  source .venv/bin/activate"
-	@echo "  python -c \"import duckdb; duckdb.connect('warehouse.duckdb', read_only=True).sql('select rank, trainer_id, round(score, 3) as score, reasons from marts.fct_trainer_recommendations where user_id = (select min(user_id) from marts.fct_trainer_recommendations) order by rank').show()\""
+	@echo "  python -c \"import duckdb; duckdb.connect('warehouse.duckdb', read_only=True).sql('select rank, trainer_name, trainer_specialities, round(score, 3) as score, reasons from marts.fct_trainer_recommendations where user_id = (select min(user_id) from marts.fct_trainer_recommendations) order by rank').show()\""
 	@echo "  duckdb -readonly warehouse.duckdb      # SQL shell (pip install duckdb-cli==1.5.6); queries in README 'Querying the results'"
 	@echo "  dbt docs generate && dbt docs serve    # the docs site: every model and column, lineage"
 

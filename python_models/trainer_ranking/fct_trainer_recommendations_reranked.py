@@ -24,12 +24,15 @@ def model(dbt, session):
         f" {info['reranker']}: {info['positives']:,} explicit positives, {info['training_rows']:,} training rows"
     )
     lists["training_positives"] = info["positives"]
+    names = dbt.ref("stg_platform__trainers").project("trainer_id, trainer_name").df()
+    lists = lists.merge(names, on="trainer_id", how="left")
     return lists[
         [
             "split",
             "user_id",
             "rank",
             "trainer_id",
+            "trainer_name",
             "base_rank",
             "is_reranked",
             "reranker",

@@ -16,6 +16,18 @@ examples as (
     where split = 'serve'
 ),
 
+trainers as (
+    select * from {{ ref('stg_platform__trainers') }}
+),
+
+trainer_specialities as (
+    select
+        trainer_id,
+        {{ sorted_text_list("replace(speciality, '_', ' ')") }} as trainer_specialities
+    from {{ ref('stg_platform__trainer_specialities') }}
+    group by trainer_id
+),
+
 {# one draw per user decides who explores; only explorers need candidates past rank K #}
 exploring_users as (
     select user_id
@@ -94,13 +106,27 @@ slotted as (
     where scored_candidates.model_rank <= {{ var('k') }} or exploration_picks.user_id is not null
 ),
 
+named as (
+    select
+        slotted.*,
+        trainers.trainer_name,
+        trainer_specialities.trainer_specialities
+    from slotted
+    inner join trainers
+        on slotted.trainer_id = trainers.trainer_id
+    left join trainer_specialities
+        on slotted.trainer_id = trainer_specialities.trainer_id
+    where slotted.slot <= {{ var('k') }}
+),
+
 final as (
     select
         user_id,
+        cast(slot as integer) as rank,
         trainer_id,
-        model_id,
-        mode_used,
-        candidate_source,
+        trainer_name,
+        trainer_specialities,
+        score,
         coalesce(nullif(concat_ws(
             '; ',
             case when is_exploration then 'something new to try, picked at random among trainers for your goal' end,
@@ -127,14 +153,14 @@ final as (
                 when mode_used = 'ensemble' then split_part(rule_reasons, '; ', 1)
             end
         ), ''), 'ranked for you from your recent activity') as reasons,
-        cast(slot as integer) as rank,
-        score,
+        candidate_source,
+        mode_used,
+        model_id,
         model_score,
         rule_score,
         is_exploration,
         serve_week
-    from slotted
-    where slot <= {{ var('k') }}
+    from named
 )
 
 select * from final
