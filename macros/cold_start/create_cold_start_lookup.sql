@@ -36,19 +36,25 @@
     merged as (
         select
             lists.workout_id,
+            lists.workout_title,
+            lists.workout_type,
             lists.trainer_id,
+            lists.trainer_name,
             min(lists.rank) as best_segment_rank,
             max(lists.relevance) as best_relevance,
             count(*) as segments_listing
         from profile_segments
         inner join {{ ref('fct_segment_recommendations') }} as lists
             on profile_segments.segment_key = lists.segment_key
-        group by lists.workout_id, lists.trainer_id
+        group by lists.workout_id, lists.workout_title, lists.workout_type, lists.trainer_id, lists.trainer_name
     )
     select
         row_number() over (order by best_segment_rank, best_relevance desc, workout_id) as rank,
         workout_id,
+        workout_title,
+        workout_type,
         trainer_id,
+        trainer_name,
         best_segment_rank,
         best_relevance,
         segments_listing

@@ -14,12 +14,18 @@ def model(dbt, session):
     as_of_date = dbt.ref("int_cold_start_as_of").df()["as_of_date"].iloc[0]
     lists, _ = rerank_segments(candidates, tags, catalogue, k=k, lam=lam)
     lists["as_of_date"] = as_of_date
+    names = workouts[["workout_id", "title", "workout_type"]].rename(columns={"title": "workout_title"})
+    trainers = dbt.ref("stg_platform__trainers").project("trainer_id, trainer_name").df()
+    lists = lists.merge(names, on="workout_id", how="left").merge(trainers, on="trainer_id", how="left")
     return lists[
         [
             "segment_key",
             "rank",
             "workout_id",
+            "workout_title",
+            "workout_type",
             "trainer_id",
+            "trainer_name",
             "score",
             "relevance",
             "mmr_score",

@@ -50,14 +50,19 @@ merged as (
     select
         memberships.user_id,
         lists.workout_id,
+        lists.workout_title,
+        lists.workout_type,
         lists.trainer_id,
+        lists.trainer_name,
         min(lists.rank) as best_segment_rank,
         max(lists.relevance) as best_relevance,
         count(*) as segments_listing
     from memberships
     inner join lists
         on memberships.segment_key = lists.segment_key
-    group by memberships.user_id, lists.workout_id, lists.trainer_id
+    group by
+        memberships.user_id, lists.workout_id, lists.workout_title, lists.workout_type, lists.trainer_id,
+        lists.trainer_name
 ),
 
 ranked as (
@@ -73,9 +78,12 @@ ranked as (
 final as (
     select
         user_id,
-        workout_id,
-        trainer_id,
         rank,
+        workout_id,
+        workout_title,
+        workout_type,
+        trainer_id,
+        trainer_name,
         best_segment_rank,
         best_relevance,
         segments_listing
