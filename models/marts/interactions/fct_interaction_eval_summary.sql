@@ -111,10 +111,7 @@ gini as (
         fold,
         model_id,
         k,
-        {{ safe_divide(
-            'sum((2 * position - n_items - 1) * times_shown)',
-            'max(n_items) * sum(times_shown)'
-        ) }} as gini_exposure
+        {{ gini_coefficient('times_shown', 'position', 'n_items') }} as gini_exposure
     from exposure_ordered
     group by fold, model_id, k
 ),
