@@ -46,17 +46,49 @@ def raw_copy(tmp_path: Path, replace: dict[str, str] | None = None) -> Path:
     return raw
 
 
-def test_wrong_column_types_stop_before_any_model_with_file_column_and_types(tmp_path) -> None:
-    raw = raw_copy(
-        tmp_path,
+# every case: (tables rewritten by a DuckDB query over the clean file, files removed, selection, extra vars)
+CASES = {
+    "wrong_types": (
         {
             "events": "select * replace (cast(watch_fraction as varchar) as watch_fraction,"
             " cast(event_at as varchar) as event_at) from {src}",
             "trainers": "select * exclude (rating) from {src}",
         },
-    )
-    (raw / "sessions.parquet").unlink()
-    result = dbt_run(tmp_path, raw, "+stg_platform__events +stg_platform__trainers")
+        ["sessions"],
+        "+stg_platform__events +stg_platform__trainers",
+        "",
+    ),
+    "empty_events": ({"events": "select * from {src} limit 0"}, [], "+stg_platform__events", ""),
+    "validation_week_after_data": ({}, [], "+int_target_weeks", ", validation_week: '2030-01-07'"),
+    "serve_week_before_validation": ({}, [], "+int_target_weeks", ", serve_week: '2026-01-12'"),
+    "segment_date_before_sessions": ({}, [], "+int_cold_start_as_of", ", segment_as_of_date: '2001-01-01'"),
+}
+
+
+@pytest.fixture(scope="module")
+def guard_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
+    """Every case's raw copy and dbt run, the runs started side by side (dbt's start-up is most of
+    each run's time); each case has its own folder and warehouse file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recwarehouse import threads
+
+    raws = {}
+    for name, (replace, removed, _, _) in CASES.items():
+        folder = tmp_path_factory.mktemp(name)
+        raws[name] = (folder, raw_copy(folder, replace))
+        for table in removed:
+            (raws[name][1] / f"{table}.parquet").unlink()
+    with ThreadPoolExecutor(max_workers=threads()) as pool:
+        futures = {
+            name: pool.submit(dbt_run, folder, raw, CASES[name][2], CASES[name][3])
+            for name, (folder, raw) in raws.items()
+        }
+        return {name: (raws[name][1], future.result()) for name, future in futures.items()}
+
+
+def test_wrong_column_types_stop_before_any_model_with_file_column_and_types(guard_runs) -> None:
+    raw, result = guard_runs["wrong_types"]
     assert result.returncode != 0
     out = result.stdout
     assert (
@@ -68,31 +100,28 @@ def test_wrong_column_types_stop_before_any_model_with_file_column_and_types(tmp
     assert "START sql" not in out and "START seed" not in out  # stopped before any node
 
 
-def test_an_empty_events_file_is_named(tmp_path) -> None:
-    raw = raw_copy(tmp_path, {"events": "select * from {src} limit 0"})
-    result = dbt_run(tmp_path, raw, "+stg_platform__events")
+def test_an_empty_events_file_is_named(guard_runs) -> None:
+    raw, result = guard_runs["empty_events"]
     assert result.returncode != 0
     assert f"{raw}/events.parquet (source platform.events): the table is empty (it has no rows)" in result.stdout
 
 
-def test_a_validation_week_after_the_data_stops_naming_the_var_and_the_range(tmp_path) -> None:
-    raw = raw_copy(tmp_path)
+def test_a_validation_week_after_the_data_stops_naming_the_var_and_the_range(guard_runs) -> None:
+    raw, result = guard_runs["validation_week_after_data"]
     with duckdb.connect() as con:
         last_week = con.sql(f"select max(date_trunc('week', event_at))::date from read_parquet('{raw}/events.parquet')")
         last_week = last_week.fetchone()[0]
-    result = dbt_run(tmp_path, raw, "+int_target_weeks", ", validation_week: '2030-01-07'")
     assert result.returncode != 0
     assert "validation_week = 2030-01-07 (var validation_week) is after the last week of data" in result.stdout
     assert f".. {last_week})" in result.stdout
 
-    result = dbt_run(tmp_path, raw, "+int_target_weeks", ", serve_week: '2026-01-12'")
+    _, result = guard_runs["serve_week_before_validation"]
     assert result.returncode != 0
     assert re.search(r"serve_week = 2026-01-12 \(var serve_week\) must be after validation_week = \d{4}", result.stdout)
 
 
-def test_a_segment_date_before_any_session_is_named(tmp_path) -> None:
-    raw = raw_copy(tmp_path)
-    result = dbt_run(tmp_path, raw, "+int_cold_start_as_of", ", segment_as_of_date: '2001-01-01'")
+def test_a_segment_date_before_any_session_is_named(guard_runs) -> None:
+    _, result = guard_runs["segment_date_before_sessions"]
     assert result.returncode != 0
     assert "segment_as_of_date = 2001-01-01 (var segment_as_of_date) is before the first session" in result.stdout
 

@@ -156,16 +156,24 @@ def two_builds(tmp_path_factory) -> tuple[Path, Path, pd.Timestamp]:
         f" serve_week: '{weeks['serve']}', segment_as_of_date: '{(cut - timedelta(days=1)).date()}'}}"
     )
     frames = {t: pd.read_parquet(ROOT / "data" / "test" / f"{t}.parquet") for t in TABLES}
-    dbs = []
+    jobs = []
     for name, data in [("original", frames), ("perturbed", perturb_from(frames, cut))]:
         raw = tmp / name / "raw"
         raw.mkdir(parents=True)
         for table, frame in data.items():
             frame.to_parquet(raw / f"{table}.parquet", index=False)
         db = tmp / name / "test_warehouse.duckdb"  # the same file name: views name their catalog
-        build(raw, db, vars_yaml.replace("RAW", str(raw)), tmp / name, test_db)
-        dbs.append(db)
-    return dbs[0], dbs[1], cut
+        jobs.append((raw, db, vars_yaml.replace("RAW", str(raw)), tmp / name, test_db))
+    # the two builds are independent (own folders and files): side by side, as dbt's start-up is
+    # most of each one's time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recwarehouse import threads
+
+    with ThreadPoolExecutor(max_workers=threads()) as pool:
+        for future in [pool.submit(build, *job) for job in jobs]:
+            future.result()
+    return jobs[0][1], jobs[1][1], cut
 
 
 def test_the_perturbation_reaches_the_serve_week(two_builds) -> None:

@@ -47,15 +47,11 @@ def test_cold_start_users_are_served(warehouse) -> None:
     assert n_new > 0
 
 
-def test_without_training_data_serving_falls_back_to_rules_and_says_so(tmp_path) -> None:
-    """A platform with no training week yet: the registry is empty, every served row is
-    rule_based, the run log says why, and every user still gets K trainers."""
+def _no_training_week_build(tmp_path):
     import os
     import subprocess
     import sys
     from pathlib import Path
-
-    import duckdb
 
     root = Path(__file__).resolve().parents[1]
     db = tmp_path / "cold.duckdb"
@@ -67,22 +63,22 @@ def test_without_training_data_serving_falls_back_to_rules_and_says_so(tmp_path)
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "the registry holds no trained model; falling back to rule_based" in result.stdout
-    con = duckdb.connect(str(db), read_only=True)
-    assert con.sql("select count(*) from ml.ml_ranker_registry").fetchone()[0] == 0
-    modes = con.sql("select distinct mode_used from marts.fct_trainer_recommendations").fetchall()
-    assert modes == [("rule_based",)]
-    per_user = con.sql("select count(*) from marts.fct_trainer_recommendations group by user_id").fetchall()
-    assert {n for (n,) in per_user} == {5}
-    # the re-ranker learns from the validation week's engagement, not from the base model
-    reranked = con.sql(
-        "select count(distinct user_id), min(mode_used), max(mode_used) from marts.fct_trainer_recommendations_reranked"
-        " where split = 'serve'"
-    ).fetchone()
-    assert reranked == (len(per_user), "rule_based", "rule_based")
+    return result, db
 
 
+@pytest.fixture(scope="module")
+def no_training_week_build(tmp_path_factory):
+    """The build of a platform with no training week yet, started in the background when first
+    asked for: the registry test asks first, so the two tests' dbt runs overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(_no_training_week_build, tmp_path_factory.mktemp("cold"))
+    yield future
+    pool.shutdown(wait=True)
+
+
+@pytest.mark.usefixtures("no_training_week_build")
 def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
     """On a copy of the test warehouse: running the registry again on the same data keeps the
     stored models (nothing fitted); a stored row from other settings forces a retrain, and the
@@ -133,6 +129,28 @@ def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:  # incremental runs leave no staging table behind
         leftovers = con.sql("select table_name from duckdb_tables() where table_name like '%dbt_tmp%'").fetchall()
     assert leftovers == []
+
+
+def test_without_training_data_serving_falls_back_to_rules_and_says_so(no_training_week_build) -> None:
+    """A platform with no training week yet: the registry is empty, every served row is
+    rule_based, the run log says why, and every user still gets K trainers."""
+    import duckdb
+
+    result, db = no_training_week_build.result()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "the registry holds no trained model; falling back to rule_based" in result.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.sql("select count(*) from ml.ml_ranker_registry").fetchone()[0] == 0
+    modes = con.sql("select distinct mode_used from marts.fct_trainer_recommendations").fetchall()
+    assert modes == [("rule_based",)]
+    per_user = con.sql("select count(*) from marts.fct_trainer_recommendations group by user_id").fetchall()
+    assert {n for (n,) in per_user} == {5}
+    # the re-ranker learns from the validation week's engagement, not from the base model
+    reranked = con.sql(
+        "select count(distinct user_id), min(mode_used), max(mode_used) from marts.fct_trainer_recommendations_reranked"
+        " where split = 'serve'"
+    ).fetchone()
+    assert reranked == (len(per_user), "rule_based", "rule_based")
 
 
 def test_collaborative_candidates_are_added_on_top_of_the_other_sources(warehouse) -> None:
