@@ -178,3 +178,11 @@ def test_the_serving_evaluation_puts_served_and_reranked_beside_the_blends() -> 
     assert by_stage.loc["re-ranked (rule_fallback), top 1 of 2", "ndcg_at_k"] == pytest.approx(0.5)  # u2 only
     assert out.loc[out["stage"] == "served", "is_selected"].all()
     assert by_stage.loc["base stage, rule weight 1 (rule_based)", "top_trainer_name"] == "Ann"
+
+
+def test_without_model_scores_only_the_rule_lists_are_evaluated() -> None:
+    positives = pd.DataFrame({"user_id": ["u1"], "trainer_id": ["a"]})
+    no_model = frame().assign(model_score_scaled=float("nan"))
+    for requested in ("rule_based", "auto"):
+        out = select_serving(no_model, positives, None, requested, 0.6, GRID, 0.0, 1, k=1, n_catalog=3)
+        assert out["rule_weight"].tolist() == [1.0] and out["is_selected"].all()

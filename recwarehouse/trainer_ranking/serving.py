@@ -178,20 +178,26 @@ def select_serving(
     n_catalog: int,
 ) -> pd.DataFrame:
     """One row per rule weight evaluated on the validation week (the grid, 0, 1 and
-    `ensemble_rule_weight`; only 1 when `fallback_reason` says the model can't serve), with the
+    `ensemble_rule_weight`; only 1 when `fallback_reason` says the model can't serve or there are
+    no model scores), with the
     metrics of `evaluate_lists` and `is_selected` on the weight serving uses. `validation`: the
     validation week's candidates with rule_score_scaled and model_score_scaled; `positives`: the
     week's (user_id, trainer_id) positives, of every user."""
     listed = set(validation["user_id"])
     n_relevant = positives[positives["user_id"].isin(listed)].groupby("user_id").size()
-    weights = [1.0] if fallback_reason else sorted({*map(float, grid), 0.0, 1.0, float(ensemble_rule_weight)})
+    no_model_scores = validation.empty or validation["model_score_scaled"].isna().all()
+    if no_model_scores or fallback_reason:  # nothing to blend: only the rule score's lists are real
+        weights = [1.0]
+    else:
+        weights = sorted({*map(float, grid), 0.0, 1.0, float(ensemble_rule_weight)})
     rows = []
     for weight in weights:
         metrics = evaluate_lists(top_k_lists(validation, weight, k), positives, n_relevant, k, n_catalog)
         rows.append({"rule_weight": weight, "model_weight": 1.0 - weight, "mode": mode_of(weight), **metrics})
     evaluated = pd.DataFrame(rows)
-    if fallback_reason:
-        chosen, why = 1.0, fallback_reason
+    if fallback_reason or (no_model_scores and requested != "rule_based"):
+        chosen = 1.0
+        why = fallback_reason or f"recommendation_mode={requested}: no model scores to blend; serving rule_based"
     else:
         chosen, why = choose_rule_weight(evaluated, requested, ensemble_rule_weight, grid, tolerance, min_users)
     evaluated["is_selected"] = evaluated["rule_weight"] == chosen
