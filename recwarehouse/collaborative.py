@@ -94,6 +94,31 @@ def projection_scores(
     return scores
 
 
+class _History:
+    """Engagement history in integer codes, for as-of matrices: `history` (user_id, item_id,
+    event_week) and any more ids that must have a code. A database scan returns rows in any order:
+    codes come from the sorted ids and the rows are put in code order, so sums (and so every float
+    of a result) are the same on every run."""
+
+    def __init__(self, history: pd.DataFrame, user_ids: pd.Series, item_ids: pd.Series) -> None:
+        self.users = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], user_ids])).astype(object)))
+        self.items = pd.Index(np.sort(pd.unique(pd.concat([history["item_id"], item_ids])).astype(object)))
+        users = self.users.get_indexer(history["user_id"])
+        items = self.items.get_indexer(history["item_id"])
+        weeks = pd.to_datetime(history["event_week"]).to_numpy()
+        order = np.lexsort((weeks, items, users))
+        self._users, self._items, self._weeks = users[order], items[order], weeks[order]
+
+    def matrix_before(self, target_week, decay: float) -> sparse.csr_matrix:
+        """User x item weights from the weeks before `target_week`: each engaged week counts
+        decay^(T-1-week), so last week counts fully."""
+        week = np.datetime64(pd.Timestamp(target_week))
+        before = self._weeks < week
+        age = (week - self._weeks[before]) // np.timedelta64(7, "D")
+        weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+        return user_item_matrix(self._users[before], self._items[before], weights, len(self.users), len(self.items))
+
+
 def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: float, factors: int = 16) -> pd.DataFrame:
     """Collaborative features of candidate pairs, each target week T read only from weeks <= T-1.
 
@@ -103,21 +128,15 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     `cf_similarity` (weighted mean cosine similarity of the item to the user's items, the cosine
     taken over every user) and PureSVD's `cf_svd_score` with `factors` latent factors."""
     out = []
-    # a database scan returns rows in any order: codes come from the sorted ids and the history is
-    # put in code order, so sums (and so every float of the result) are the same on every run
-    user_index = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], pairs["user_id"]])).astype(object)))
-    item_index = pd.Index(np.sort(pd.unique(pd.concat([history["item_id"], pairs["item_id"]])).astype(object)))
-    history_users = user_index.get_indexer(history["user_id"])
-    history_items = item_index.get_indexer(history["item_id"])
-    history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
-    order = np.lexsort((history_weeks, history_items, history_users))
-    history_users, history_items, history_weeks = history_users[order], history_items[order], history_weeks[order]
-    codes = (history_users, history_items, history_weeks, len(user_index), len(item_index))
+    coded = _History(history, pairs["user_id"], pairs["item_id"])
     with thread_limit():
         for target_week, week_pairs in pairs.groupby("target_week", sort=True):
-            pair_users = user_index.get_indexer(week_pairs["user_id"])
-            pair_items = item_index.get_indexer(week_pairs["item_id"])
-            features = _week_features(codes, target_week, pair_users, pair_items, decay, factors)
+            matrix = coded.matrix_before(target_week, decay)
+            pair_users = coded.users.get_indexer(week_pairs["user_id"])
+            pair_items = coded.items.get_indexer(week_pairs["item_id"])
+            mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
+            projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
+            features = {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}
             out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
     if not out:
         return pairs[["target_week", "user_id", "item_id"]].assign(cf_similarity=0.0, cf_svd_score=0.0)
@@ -160,53 +179,26 @@ def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, d
     if n <= 0 or history.empty or users.empty:
         types = ["datetime64[us]", object, object, float, int]
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, types, strict=True)})
-    user_index = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], users["user_id"]])).astype(object)))
-    item_index = pd.Index(np.sort(pd.unique(history["item_id"]).astype(object)))
-    history_users = user_index.get_indexer(history["user_id"])
-    history_items = item_index.get_indexer(history["item_id"])
-    history_weeks = pd.to_datetime(history["event_week"]).to_numpy()
-    order = np.lexsort((history_weeks, history_items, history_users))
-    history_users, history_items, history_weeks = history_users[order], history_items[order], history_weeks[order]
+    coded = _History(history, users["user_id"], pd.Series([], dtype=object))
     out = []
     with thread_limit():
         for target_week, week_users in users.groupby("target_week", sort=True):
-            week = np.datetime64(pd.Timestamp(target_week))
-            before = history_weeks < week
-            age = (week - history_weeks[before]) // np.timedelta64(7, "D")
-            weights = np.power(float(decay), age.astype(np.float64) - 1.0)
-            matrix = user_item_matrix(
-                history_users[before], history_items[before], weights, len(user_index), len(item_index)
-            )
+            matrix = coded.matrix_before(target_week, decay)
             u, i, score, rank = top_neighbours(
-                matrix, item_cosine(matrix), user_index.get_indexer(week_users["user_id"]), n
+                matrix, item_cosine(matrix), coded.users.get_indexer(week_users["user_id"]), n
             )
             out.append(
                 pd.DataFrame(
                     {
                         "target_week": target_week,
-                        "user_id": user_index[u],
-                        "item_id": item_index[i],
+                        "user_id": coded.users[u],
+                        "item_id": coded.items[i],
                         "cf_similarity": score,
                         "cf_rank": rank,
                     }
                 )
             )
     return pd.concat(out, ignore_index=True)[columns]
-
-
-def _week_features(
-    codes: tuple, target_week, pair_users: np.ndarray, pair_items: np.ndarray, decay: float, factors: int
-) -> dict[str, np.ndarray]:
-    """The two features of one target week's pairs, from the history before that week."""
-    history_users, history_items, history_weeks, n_users, n_items = codes
-    week = np.datetime64(pd.Timestamp(target_week))
-    before = history_weeks < week
-    age = (week - history_weeks[before]) // np.timedelta64(7, "D")
-    weights = np.power(float(decay), age.astype(np.float64) - 1.0)
-    matrix = user_item_matrix(history_users[before], history_items[before], weights, n_users, n_items)
-    mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
-    projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
-    return {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}
 
 
 def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) -> sparse.csr_matrix:
