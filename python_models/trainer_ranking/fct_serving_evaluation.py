@@ -17,7 +17,6 @@ def model(dbt, session):
         .filter("split = 'validation'")
         .project("user_id, trainer_id, rank, reranker")
     )
-    week = dbt.ref("int_target_weeks").filter("split = 'validation'")
     positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), dbt.ref("int_target_weeks"))
     trainers = dbt.ref("stg_platform__trainers").project("trainer_id, trainer_name").df()
     out = serving_evaluation(
@@ -29,5 +28,5 @@ def model(dbt, session):
         n_catalog=len(trainers),
         trainer_names=dict(zip(trainers["trainer_id"], trainers["trainer_name"], strict=True)),
     )
-    (out["validation_week"],) = week.aggregate("max(target_week)").fetchone()
+    out["validation_week"] = selection["validation_week"].dt.date.iloc[0]  # one week: the selection's
     return out

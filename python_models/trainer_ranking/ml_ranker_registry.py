@@ -16,6 +16,7 @@ from recwarehouse.trainer_ranking.registry import (
     train_and_select,
     training_settings,
 )
+from recwarehouse.trainer_ranking.serving import week_positives
 
 
 def model(dbt, session):
@@ -42,14 +43,7 @@ def model(dbt, session):
         log(f"keeping the stored models (validation week {week}): no reason to retrain")
         return stored_rows
     log(f"training because {reason}")
-    positives = (
-        dbt.ref("int_user_trainer_weeks_aggregated")
-        .filter("is_engaged")
-        .join(target_weeks.filter("split = 'validation'"), "event_week = target_week")
-        .aggregate("user_id, count(*) as n_relevant")
-        .df()
-        .set_index("user_id")["n_relevant"]
-    )
+    positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), target_weeks).groupby("user_id").size()
     n_catalog = dbt.ref("stg_platform__trainers").aggregate("count(*)").fetchone()[0]
     with thread_limit():
         registry = train_and_select(

@@ -235,20 +235,14 @@ def evaluate_validation(
     age = candidates.set_index("trainer_id")["newest_workout_age_days"].groupby(level=0).first()
     mode_used = blended["mode_used"].iloc[0] if len(blended) else "none"
 
+    from recwarehouse.trainer_ranking.serving import top_k_lists
+
     lists = {}
-    scores = {
-        "rule_based": blended["rule_score_scaled"],
-        "model": blended["model_score_scaled"],
-        "ensemble": ensemble_rule_weight * blended["rule_score_scaled"]
-        + (1 - ensemble_rule_weight) * blended["model_score_scaled"],
-    }
-    for mode, score in scores.items():
-        if score.isna().all():
-            continue
-        frame = blended[["user_id", "trainer_id"]].assign(score=score.fillna(0).round(12))
-        frame = frame.sort_values(["user_id", "score", "trainer_id"], ascending=[True, False, True], kind="mergesort")
-        frame["rank"] = frame.groupby("user_id").cumcount() + 1
-        lists[(f"base stage, {mode} mode", "base", mode)] = frame[frame["rank"] <= k]
+    no_rule, no_model = blended["rule_score_scaled"].isna().all(), blended["model_score_scaled"].isna().all()
+    for mode, rule_weight in (("rule_based", 1.0), ("model", 0.0), ("ensemble", ensemble_rule_weight)):
+        if (no_rule and rule_weight > 0) or (no_model and rule_weight < 1):
+            continue  # a score the blend needs is missing (no model trained)
+        lists[(f"base stage, {mode} mode", "base", mode)] = top_k_lists(blended, rule_weight, k)
     served = candidates[candidates["base_rank"] <= k].rename(columns={"base_rank": "rank"})
     lists[(f"base stage as served ({mode_used})", "base", mode_used)] = served
     reranker = reranked["reranker"].iloc[0] if len(reranked) else "none"
