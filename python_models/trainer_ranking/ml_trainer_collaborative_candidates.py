@@ -15,10 +15,15 @@ def model(dbt, session):
         dbt.ref("int_user_trainer_weeks_aggregated")
         .filter("is_engaged")
         .project("user_id, trainer_id as item_id, event_week")
-        .df()
     )
-    users = dbt.ref("int_user_features_as_of").filter("not is_new_user").project("target_week, user_id").df()
-    log(f"collaborative candidates: {len(history):,} engaged user-weeks, {len(users):,} user-weeks with a history")
+    users = dbt.ref("int_user_features_as_of").filter("not is_new_user").project("target_week, user_id")
+    if n <= 0:  # the default: the source is off, so nothing is read
+        log("collaborative candidates: off (max_collaborative_candidates 0)")
+        history, users = history.limit(0), users.limit(0)
+    history, users = history.df(), users.df()
+    if n > 0:
+        log(f"collaborative candidates: {len(history):,} engaged user-weeks, {len(users):,} user-weeks with a history")
     found = as_of_collaborative_candidates(history, users, decay, n)
-    log(f"collaborative candidates: {len(found):,} (user-week, trainer) pairs")
+    if n > 0:
+        log(f"collaborative candidates: {len(found):,} (user-week, trainer) pairs")
     return found.rename(columns={"item_id": "trainer_id"})

@@ -100,8 +100,7 @@ from_collaborative as (
         collaborative.target_week,
         collaborative.user_id,
         collaborative.trainer_id,
-        4 as source_priority,
-        collaborative.cf_rank as rank_in_source
+        collaborative.cf_rank
     from collaborative
     inner join users
         on
@@ -185,7 +184,7 @@ collaborative_added as (
             and from_collaborative.user_id = base.user_id
             and from_collaborative.trainer_id = base.trainer_id
     where
-        from_collaborative.rank_in_source <= {{ var('max_collaborative_candidates') }}
+        from_collaborative.cf_rank <= {{ var('max_collaborative_candidates') }}
         and base.trainer_id is null
 ),
 
