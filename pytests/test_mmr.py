@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.cold_start.mmr import intra_list_similarity, mmr_select, rerank_segments, tag_vectors
+from recwarehouse.cold_start.mmr import intra_list_similarity, mmr_select, mmr_tradeoff, rerank_segments, tag_vectors
 
 # one segment, three candidates in input order; 0 and 1 are near-copies (sim 0.9)
 REL = np.array([[1.0, 0.9, 0.5]])
@@ -128,3 +128,53 @@ def test_rerank_segments_end_to_end() -> None:
     assert row["workouts_changed"] == 1
     with pytest.raises(ValueError, match="missing from the catalogue"):
         rerank_segments(candidates, tags, ["w1"], k=2, lam=0.5)
+
+
+def _same_tags_two_trainers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # w1..w3 by trainer A, w4 by trainer B; no tags in common, so tags alone never separate them
+    tags = pd.DataFrame({"workout_id": ["w1", "w2", "w3", "w4"], "tag": ["a", "b", "c", "d"]})
+    candidates = pd.DataFrame(
+        {
+            "segment_key": ["s1"] * 4,
+            "workout_id": ["w1", "w2", "w3", "w4"],
+            "trainer_id": ["A", "A", "A", "B"],
+            "candidate_order": [1, 2, 3, 4],
+            "tier": [0, 0, 0, 0],
+            "relevance": [1.0, 0.9, 0.8, 0.5],
+        }
+    )
+    return tags, candidates
+
+
+def test_same_trainer_similarity_spreads_a_list_over_instructors() -> None:
+    tags, candidates = _same_tags_two_trainers()
+    catalogue = ["w1", "w2", "w3", "w4"]
+    plain, comparison = rerank_segments(candidates, tags, catalogue, k=2, lam=0.5)
+    assert plain["workout_id"].tolist() == ["w1", "w2"]  # tags alone: the two most relevant, one trainer
+    assert comparison["mmr_distinct_trainers"].iloc[0] == 1
+    # with s = 0.6, w2's MMR = 0.5 * 0.9 - 0.5 * 0.6 = 0.15 < w4's 0.5 * 0.5 - 0 = 0.25
+    spread, comparison = rerank_segments(candidates, tags, catalogue, k=2, lam=0.5, same_trainer_similarity=0.6)
+    assert spread["workout_id"].tolist() == ["w1", "w4"]
+    assert spread["max_similarity_to_earlier"].tolist() == [0.0, 0.0]
+    row = comparison.iloc[0]
+    assert (row["plain_distinct_trainers"], row["mmr_distinct_trainers"]) == (1, 2)
+    assert row["mmr_intra_list_similarity"] == pytest.approx(0.0)  # reported on tags alone
+    assert row["relevance_kept"] == pytest.approx(1.5 / 1.9)
+    # s = 0.2: w2 = 0.45 - 0.1 = 0.35 still beats w4's 0.25
+    kept, _ = rerank_segments(candidates, tags, catalogue, k=2, lam=0.5, same_trainer_similarity=0.2)
+    assert kept["workout_id"].tolist() == ["w1", "w2"]
+    with pytest.raises(ValueError, match="same-trainer similarity"):
+        rerank_segments(candidates, tags, catalogue, k=2, lam=0.5, same_trainer_similarity=1.5)
+
+
+def test_mmr_tradeoff_one_row_per_lambda_and_lambda_one_is_the_plain_list() -> None:
+    tags, candidates = _same_tags_two_trainers()
+    table = mmr_tradeoff(candidates, tags, ["w1", "w2", "w3", "w4"], 2, [1.0, 0.5, 0.5], 0.6)
+    assert table["mmr_lambda"].tolist() == [0.5, 1.0]
+    by_lambda = table.set_index("mmr_lambda")
+    assert by_lambda.loc[1.0, "mean_relevance_kept"] == pytest.approx(1.0)
+    assert by_lambda.loc[1.0, "mean_distinct_trainers"] == 1
+    assert by_lambda.loc[1.0, "segments_with_at_most_two_trainers"] == 1
+    assert by_lambda.loc[0.5, "mean_relevance_kept"] == pytest.approx(1.5 / 1.9)
+    assert by_lambda.loc[0.5, "mean_distinct_trainers"] == 2
+    assert (table["same_trainer_similarity"] == 0.6).all()

@@ -5,7 +5,11 @@ For each segment, greedily pick ``k`` of its candidates by
     MMR(d) = lam * Rel(d) - (1 - lam) * max_{s in S} sim(d, s)
 
 where S is what has been picked so far (the max is 0 while S is empty), Rel is the candidate's
-relevance in [0, 1] and sim is the cosine of the TF-IDF vectors of the workouts' tags.
+relevance in [0, 1] and sim is the cosine of the TF-IDF vectors of the workouts' tags. With
+``same_trainer_similarity`` s > 0 (var `mmr_same_trainer_similarity`), two workouts of the same
+instructor are at least s similar: sim = max(tag cosine, s * same trainer), so MMR also spreads a
+list over instructors. The comparison columns always report the tag similarity alone, so lists
+built with and without the trainer term are compared on the same scale.
 
 Candidates carry a ``tier`` (0 = the segment's own evidence, 1..3 = parents that fill a sparse
 segment): a candidate of a higher tier is picked only when no lower-tier candidate is left, so
@@ -87,8 +91,15 @@ def intra_list_similarity(sim: np.ndarray, picks: np.ndarray) -> np.ndarray:
     return out
 
 
+def same_trainer_blocks(trainer: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(S, C, C) booleans: both slots hold a candidate and the two candidates share a trainer."""
+    both = valid[:, :, None] & valid[:, None, :]
+    return both & (trainer[:, :, None] == trainer[:, None, :]) & (trainer[:, :, None] >= 0)
+
+
 def _to_arrays(candidates: pd.DataFrame, vectors: np.ndarray, position: dict[str, int]):
-    """Pad each segment's candidates (in candidate_order) into (S, C) arrays."""
+    """Pad each segment's candidates (in candidate_order) into (S, C) arrays; ``trainer`` holds
+    trainer codes (-1 where a slot is empty or the trainer is unknown)."""
     frame = candidates.sort_values(["segment_key", "candidate_order"], kind="mergesort").reset_index(drop=True)
     segments = frame["segment_key"].drop_duplicates().to_numpy()
     slot = frame.groupby("segment_key", sort=False).cumcount().to_numpy()
@@ -105,25 +116,64 @@ def _to_arrays(candidates: pd.DataFrame, vectors: np.ndarray, position: dict[str
     index[seg, slot] = frame["workout_id"].map(position).to_numpy()
     row_of = np.full(shape, -1, dtype=np.int64)
     row_of[seg, slot] = np.arange(len(frame))
+    trainer = np.full(shape, -1, dtype=np.int64)
+    if "trainer_id" in frame:
+        trainer[seg, slot] = pd.Categorical(frame["trainer_id"]).codes
     sim = similarity_blocks(vectors, index, valid)
-    return frame, segments, valid, relevance, tier, sim, row_of
+    return frame, segments, valid, relevance, tier, sim, row_of, trainer
+
+
+def _mmr_similarity(sim: np.ndarray, trainer: np.ndarray, valid: np.ndarray, same_trainer_similarity: float):
+    """The similarity MMR penalises: the tag cosine, raised to s for two workouts of one trainer."""
+    if not 0.0 <= same_trainer_similarity <= 1.0:
+        raise ValueError(f"same-trainer similarity must be in [0, 1], got {same_trainer_similarity}")
+    if same_trainer_similarity == 0:
+        return sim
+    return np.maximum(sim, same_trainer_similarity * same_trainer_blocks(trainer, valid))
+
+
+def distinct_trainers(trainer: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """Distinct trainers in each segment's list."""
+    chosen = np.where(picks >= 0, np.take_along_axis(trainer, np.maximum(picks, 0), axis=1), -1)
+    return np.array([len(set(row[row >= 0])) for row in chosen], dtype=np.int64)
+
+
+def _prepared(candidates: pd.DataFrame, tags: pd.DataFrame, catalogue: list[str]):
+    position = {w: i for i, w in enumerate(catalogue)}
+    missing = sorted(set(candidates["workout_id"]) - set(position))
+    if missing:
+        raise ValueError(f"candidates name workouts missing from the catalogue: {missing[:5]}")
+    return _to_arrays(candidates, tag_vectors(tags, catalogue), position)
+
+
+def _plain_top(valid: np.ndarray, k: int) -> np.ndarray:
+    """The plain top-k: the first k candidates in candidate order (tier, then score)."""
+    plain = np.full((valid.shape[0], k), -1, dtype=np.int64)
+    m = min(k, valid.shape[1])
+    plain[:, :m] = np.where(valid[:, :m], np.arange(m)[None, :], -1)
+    return plain
+
+
+def _relevance_sum(relevance: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    return np.where(picks >= 0, np.take_along_axis(relevance, np.maximum(picks, 0), axis=1), 0.0).sum(axis=1)
 
 
 def rerank_segments(
-    candidates: pd.DataFrame, tags: pd.DataFrame, catalogue: list[str], k: int, lam: float
+    candidates: pd.DataFrame,
+    tags: pd.DataFrame,
+    catalogue: list[str],
+    k: int,
+    lam: float,
+    same_trainer_similarity: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """MMR lists for every segment, and the comparison with the plain top-k.
 
     candidates: one row per (segment_key, workout_id) with candidate_order, tier, relevance and
     the columns carried to the output (score, source_level, trainer_id, is_instructor_flagged).
     Returns (lists, comparison)."""
-    position = {w: i for i, w in enumerate(catalogue)}
-    missing = sorted(set(candidates["workout_id"]) - set(position))
-    if missing:
-        raise ValueError(f"candidates name workouts missing from the catalogue: {missing[:5]}")
-    vectors = tag_vectors(tags, catalogue)
-    frame, segments, valid, relevance, tier, sim, row_of = _to_arrays(candidates, vectors, position)
-    picks, scores, sims = mmr_select(relevance, sim, k, lam, tier=tier, valid=valid)
+    frame, segments, valid, relevance, tier, sim, row_of, trainer = _prepared(candidates, tags, catalogue)
+    mmr_sim = _mmr_similarity(sim, trainer, valid, same_trainer_similarity)
+    picks, scores, sims = mmr_select(relevance, mmr_sim, k, lam, tier=tier, valid=valid)
 
     seg_idx, rank_idx = np.nonzero(picks >= 0)
     chosen_rows = row_of[seg_idx, picks[seg_idx, rank_idx]]
@@ -132,12 +182,9 @@ def rerank_segments(
     lists["mmr_score"] = np.round(scores[seg_idx, rank_idx], 12)
     lists["max_similarity_to_earlier"] = np.round(sims[seg_idx, rank_idx], 12)
 
-    # the plain top-k: the first k candidates in candidate order (tier, then score)
-    plain = np.full((len(segments), k), -1, dtype=np.int64)
-    m = min(k, valid.shape[1])
-    plain[:, :m] = np.where(valid[:, :m], np.arange(m)[None, :], -1)
-    rel_plain = np.where(plain >= 0, np.take_along_axis(relevance, np.maximum(plain, 0), axis=1), 0.0).sum(axis=1)
-    rel_mmr = np.where(picks >= 0, np.take_along_axis(relevance, np.maximum(picks, 0), axis=1), 0.0).sum(axis=1)
+    plain = _plain_top(valid, k)
+    rel_plain = _relevance_sum(relevance, plain)
+    rel_mmr = _relevance_sum(relevance, picks)
     counts = (picks >= 0).sum(axis=1)
     comparison = pd.DataFrame(
         {
@@ -153,6 +200,41 @@ def rerank_segments(
             "workouts_changed": [
                 len(set(picks[s][picks[s] >= 0]) - set(plain[s][plain[s] >= 0])) for s in range(len(segments))
             ],
+            "plain_distinct_trainers": distinct_trainers(trainer, plain),
+            "mmr_distinct_trainers": distinct_trainers(trainer, picks),
         }
     )
     return lists, comparison
+
+
+def mmr_tradeoff(
+    candidates: pd.DataFrame,
+    tags: pd.DataFrame,
+    catalogue: list[str],
+    k: int,
+    lambdas: list[float],
+    same_trainer_similarity: float = 0.0,
+) -> pd.DataFrame:
+    """One row per lambda: the segment lists' mean tag intra-list similarity, the share of the
+    plain top-k's relevance kept, mean distinct trainers per list and the segments whose list
+    shows at most two trainers. lambda = 1 is the plain top-k by relevance."""
+    frame, segments, valid, relevance, tier, sim, row_of, trainer = _prepared(candidates, tags, catalogue)
+    mmr_sim = _mmr_similarity(sim, trainer, valid, same_trainer_similarity)
+    rel_plain = _relevance_sum(relevance, _plain_top(valid, k))
+    rows = []
+    for lam in sorted({float(x) for x in lambdas}):
+        picks, _, _ = mmr_select(relevance, mmr_sim, k, lam, tier=tier, valid=valid)
+        kept = np.where(rel_plain > 0, _relevance_sum(relevance, picks) / np.where(rel_plain > 0, rel_plain, 1), 1.0)
+        trainers = distinct_trainers(trainer, picks)
+        rows.append(
+            {
+                "mmr_lambda": lam,
+                "same_trainer_similarity": float(same_trainer_similarity),
+                "segments": len(segments),
+                "mean_intra_list_similarity": round(float(np.nanmean(intra_list_similarity(sim, picks))), 12),
+                "mean_relevance_kept": round(float(kept.mean()), 12),
+                "mean_distinct_trainers": round(float(trainers.mean()), 12),
+                "segments_with_at_most_two_trainers": int((trainers <= 2).sum()),
+            }
+        )
+    return pd.DataFrame(rows)

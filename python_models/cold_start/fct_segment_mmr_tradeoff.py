@@ -1,0 +1,29 @@
+"""The cold-start lists' diversity against relevance across MMR's lambda (var `mmr_lambda_grid`):
+what each setting of `mmr_lambda` would serve from the same candidates, with tag similarity alone
+and with the same-instructor term (var `mmr_same_trainer_similarity`; 0.5 shown when it is off)."""
+
+import json
+
+import pandas as pd
+
+from recwarehouse.cold_start.mmr import mmr_tradeoff
+
+SHOWN_TRAINER_SIMILARITY = 0.5  # the same-instructor setting shown beside tags alone when the var is 0
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    k = int(dbt.config.get("segment_list_size"))
+    lambdas = [float(x) for x in json.loads(dbt.config.get("mmr_lambda_grid"))]
+    lam = float(dbt.config.get("mmr_lambda"))
+    same_trainer = float(dbt.config.get("mmr_same_trainer_similarity"))
+    candidates = dbt.ref("int_segment_candidates_filled").df()
+    tags = dbt.ref("stg_platform__workout_tags").df()
+    workouts = dbt.ref("stg_platform__workouts").df()
+    catalogue = sorted(workouts["workout_id"])
+    tables = []
+    for trainer_similarity in sorted({0.0, SHOWN_TRAINER_SIMILARITY, same_trainer}):
+        table = mmr_tradeoff(candidates, tags, catalogue, k, lambdas + [lam], trainer_similarity)
+        table["is_served_setting"] = (table["mmr_lambda"] == lam) & (trainer_similarity == same_trainer)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
