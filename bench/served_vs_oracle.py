@@ -17,9 +17,15 @@ looked at while building the warehouse):
      as served (`fct_trainer_recommendations`), the serve week's candidates ranked by the model
      alone, by the rules alone and by the old default blend (0.6 rule), the re-ranked lists cut
      to K, and the oracle: every trainer ranked by the generator's true P(label) for week N + 1.
-Prints NDCG@K per list, % of the oracle, the most listed trainer's share, what `auto` chose on
-the validation week, and per world whether the served default reaches the issue-20 target (85% of
-the next-week oracle).
+Prints NDCG@K per list, % of the oracle, the most listed trainer's share and catalogue coverage,
+what `auto` chose on the validation week, and per world whether the served default reaches the
+issue-20 target (85% of the next-week oracle).
+
+    python bench/served_vs_oracle.py --no-build --serve-vars '{max_trainer_list_share: 0.3}'
+
+re-serves each built world with other serving vars (a copy of its warehouse, rebuilt from
+`int_trainer_scores_blended` down) and reports those lists instead: the exposure cap's cost in
+next-week NDCG beside its coverage gain.
 """
 
 from __future__ import annotations
@@ -102,10 +108,22 @@ def build(world: World) -> float:
     return seconds
 
 
-def report(world: World) -> tuple[pd.DataFrame, dict]:
+def reserve(world: World, serve_vars: str) -> str:
+    """A copy of the world's warehouse re-served with `serve_vars` (YAML mapping); its file name."""
+    root = OUT / world.name
+    name = "warehouse_reserved.duckdb"
+    shutil.copy(root / "warehouse.duckdb", root / name)
+    extra = serve_vars.strip().removeprefix("{").removesuffix("}")
+    dbt(["build", "--select", "int_trainer_scores_blended+", "--exclude-resource-type", "test",
+         "--exclude-resource-type", "unit_test", "--vars", f"{{raw_data_path: '{root / 'data'}', {extra}}}"],
+        root / name, root / "reserved")  # fmt: skip
+    return name
+
+
+def report(world: World, warehouse: str = "warehouse.duckdb") -> tuple[pd.DataFrame, dict]:
     root = OUT / world.name
     cut = cut_week(world)
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(root / warehouse), read_only=True)
     (serve_week,) = con.sql("select max(serve_week) from marts.fct_trainer_recommendations").fetchone()
     if serve_week != cut:
         sys.exit(f"{world.name}: served week {serve_week}, expected {cut}")
@@ -150,9 +168,10 @@ def report(world: World) -> tuple[pd.DataFrame, dict]:
     rows = []
     for name, frame in lists.items():
         m = evaluate_lists(frame[frame["user_id"].isin(n_relevant.index)], positives, n_relevant, k, n_catalog)
-        share = evaluate_lists(frame, positives, n_relevant, k, n_catalog)["top_trainer_share"]
+        everyone = evaluate_lists(frame, positives, n_relevant, k, n_catalog)
         rows.append({"list": name, "ndcg": m["ndcg_at_k"], "precision": m["precision_at_k"],
-                     "users": m["users_evaluated"], "top_share": share})  # fmt: skip
+                     "users": m["users_evaluated"], "top_share": everyone["top_trainer_share"],
+                     "coverage": everyone["catalog_coverage"]})  # fmt: skip
     table = pd.DataFrame(rows)
     table["pct_oracle"] = 100 * table["ndcg"] / table["ndcg"].iloc[0]
     base = validation[validation["list_name"].str.startswith("base stage")]
@@ -160,6 +179,8 @@ def report(world: World) -> tuple[pd.DataFrame, dict]:
         "k": k,
         "serve_week": serve_week,
         "served_pct": float(table["pct_oracle"].iloc[1]),
+        "served_top_share": float(table["top_share"].iloc[1]),
+        "served_coverage": float(table["coverage"].iloc[1]),
         "model_pct": float(table["pct_oracle"].iloc[2]),
         "old_default_pct": float(table["pct_oracle"].iloc[3]),
         "reranked_pct": float(table["pct_oracle"].iloc[5]) if len(table) > 5 else float("nan"),
@@ -174,29 +195,37 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worlds", nargs="*", default=[w.name for w in WORLDS], help="names from WORLDS")
     ap.add_argument("--no-build", action="store_true", help="report on the existing builds")
+    ap.add_argument("--serve-vars", help="re-serve each world with these vars, e.g. '{max_trainer_list_share: 0.3}'")
     a = ap.parse_args()
     results = []
     for world in [w for w in WORLDS if w.name in a.worlds]:
         seconds = float("nan") if a.no_build else build(world)
-        table, s = report(world)
+        table, s = report(world, reserve(world, a.serve_vars)) if a.serve_vars else report(world)
         print(
             f"\n== {world.name} ({world.users} users, {world.trainers} trainers, built on {world.weeks} weeks,"
             f" seed {world.seed}): served week {s['serve_week']}, K = {s['k']}, users with a label"
             f" {int(table['users'].iloc[0])}, build {seconds:.0f} s\n   {s['reason']}"
         )
-        print(f"{'list':<44}{'NDCG@' + str(s['k']):>9}{'P@' + str(s['k']):>8}{'% of oracle':>13}{'top share':>11}")
+        print(
+            f"{'list':<44}{'NDCG@' + str(s['k']):>9}{'P@' + str(s['k']):>8}{'% of oracle':>13}{'top share':>11}"
+            f"{'coverage':>10}"
+        )
         for r in table.itertuples():
-            print(f"{r.list:<44}{r.ndcg:>9.4f}{r.precision:>8.4f}{r.pct_oracle:>12.1f}%{r.top_share:>10.0%}")
+            print(
+                f"{r.list:<44}{r.ndcg:>9.4f}{r.precision:>8.4f}{r.pct_oracle:>12.1f}%{r.top_share:>10.0%}"
+                f"{r.coverage:>10.0%}"
+            )
         results.append((world, s))
     print(
         f"\n{'world':<14}{'auto chose':<16}{'served':>9}{'model only':>12}{'old default':>13}{'re-ranked':>11}"
-        f"{'target':>8}"
+        f"{'target':>8}{'top share':>12}{'coverage':>10}"
     )
     for world, s in results:
         met = "met" if s["served_pct"] >= 100 * TARGET else "MISSED"
         print(
             f"{world.name:<14}{s['choice']:<16}{s['served_pct']:>8.1f}%{s['model_pct']:>11.1f}%"
-            f"{s['old_default_pct']:>12.1f}%{s['reranked_pct']:>10.1f}%{100 * TARGET:>7.0f}%  {met}"
+            f"{s['old_default_pct']:>12.1f}%{s['reranked_pct']:>10.1f}%{100 * TARGET:>7.0f}%  {met:<6}"
+            f"{s['served_top_share']:>10.0%}{s['served_coverage']:>10.0%}"
         )
     if results:
         mean = {c: sum(s[c] for _, s in results) / len(results) for c in ("served_pct", "model_pct", "old_default_pct")}

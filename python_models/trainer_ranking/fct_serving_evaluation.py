@@ -9,8 +9,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     selection = dbt.ref("ml_serving_selection").df()
     validation = dbt.ref("int_trainer_scores_blended").filter("split = 'validation'")
-    served = validation.filter(f"base_rank <= {int(dbt.config.get('k'))}").project(
-        "user_id, trainer_id, base_rank as rank"
+    served = validation.filter(f"served_rank <= {int(dbt.config.get('k'))}").project(
+        "user_id, trainer_id, served_rank as rank"
     )
     reranked = (
         dbt.ref("fct_trainer_recommendations_reranked")

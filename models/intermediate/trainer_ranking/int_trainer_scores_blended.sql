@@ -5,7 +5,15 @@
     score as 0, and `base_rank` orders it within the user (ties: trainer id). The same formula,
     in the same order of operations, as `recwarehouse.trainer_ranking.serving.final_scores`, so
     the lists evaluated there are the lists served here. On a target without Python models
-    (Spark) the rule score serves alone. -#}
+    (Spark) the rule score serves alone.
+
+    `served_rank` is the rank users get. Without an exposure cap (var `max_trainer_list_share`
+    null, the default) it is `base_rank`. With a cap c, each trainer may fill at most
+    ceil(c x users of the split) lists: its slots go first to the users who rank it highest
+    (base_rank, then final score, then user id), a user keeps the candidates they were given a
+    slot for, in base order, and the next best candidate fills the place of one that was not
+    (`served_rank` null). One pass, deterministic, the same SQL on Spark. -#}
+{%- set exposure_cap = var('max_trainer_list_share') %}
 
 {%- if not python_stages_enabled() and execute and var('recommendation_mode') != 'rule_based' %}
     {{ log("recommendation_mode=" ~ var('recommendation_mode') ~ ": target " ~ target.name
@@ -44,6 +52,55 @@ blended as (
     cross join selection
 ),
 
+ranked as (
+    select
+        blended.*,
+        round(blended.final_score, 12) as final_score_rounded,
+        row_number() over (
+            partition by blended.split, blended.user_id order by blended.final_score desc, blended.trainer_id asc
+        ) as base_rank
+    from blended
+),
+
+split_users as (
+    select
+        split,
+        count(distinct user_id) as users
+    from ranked
+    group by split
+),
+
+{# a trainer's slots go first to the users who rank it highest -#}
+claims as (
+    select
+        ranked.*,
+        {% if exposure_cap is none -%}
+            true
+        {%- else -%}
+            row_number() over (
+                partition by ranked.split, ranked.trainer_id
+                order by ranked.base_rank asc, ranked.final_score desc, ranked.user_id asc
+            ) <= ceil({{ exposure_cap }} * split_users.users)
+        {%- endif %} as is_within_cap
+    from ranked
+    inner join split_users
+        on ranked.split = split_users.split
+),
+
+capped as (
+    select
+        *,
+        {% if exposure_cap is none -%}
+            base_rank
+        {%- else -%}
+            case
+                when is_within_cap
+                    then row_number() over (partition by split, user_id, is_within_cap order by base_rank asc)
+            end
+        {%- endif %} as served_rank
+    from claims
+),
+
 final as (
     select
         split,
@@ -57,10 +114,11 @@ final as (
         rule_score,
         model_score_scaled,
         rule_score_scaled,
-        round(final_score, 12) as final_score,
-        row_number() over (partition by split, user_id order by final_score desc, trainer_id asc) as base_rank,
+        final_score_rounded as final_score,
+        base_rank,
+        served_rank,
         target_week
-    from blended
+    from capped
 )
 
 select * from final

@@ -35,7 +35,7 @@ exploring_users as (
     where {{ stable_hash_unit("user_id || '|explore'") }} < {{ var('exploration_rate') }}
 ),
 
-{# in the base stage's order (`base_rank`: final score, then trainer id): every user's top K,
+{# in the served order (`served_rank`: final score, then trainer id, after any exposure cap): every user's top K,
    and every candidate of an exploring user #}
 scored_candidates as (
     select
@@ -57,14 +57,14 @@ scored_candidates as (
         examples.trainer_last_week_rank,
         examples.trainer_like_rate_smoothed,
         examples.target_week as serve_week,
-        scores.base_rank as model_rank
+        scores.served_rank as model_rank
     from scores
     inner join examples
         on
             scores.user_id = examples.user_id
             and scores.trainer_id = examples.trainer_id
     where
-        scores.base_rank <= {{ var('k') }}
+        scores.served_rank <= {{ var('k') }}
         or scores.user_id in (select exploring_users.user_id from exploring_users)
 ),
 
