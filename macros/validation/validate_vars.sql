@@ -38,6 +38,16 @@
             ~ " must be >= var 'segment_list_size' = " ~ var('segment_list_size')) -%}
     {%- endif -%}
     {%- do _check_number(errors, 'mmr_lambda', 0, 1) -%}
+    {%- do _check_unit_list(errors, 'mmr_lambda_grid') -%}
+    {%- do _check_number(errors, 'mmr_same_trainer_similarity', 0, 1) -%}
+    {%- for name in ['source_warn_after_days', 'source_error_after_days'] -%}
+        {%- do _check_number(errors, name, 1, 100000, integer=true) -%}
+    {%- endfor -%}
+    {%- if var('source_warn_after_days') is number and var('source_error_after_days') is number
+        and var('source_warn_after_days') > var('source_error_after_days') -%}
+        {%- do errors.append("var 'source_warn_after_days' = " ~ var('source_warn_after_days')
+            ~ " must be <= var 'source_error_after_days' = " ~ var('source_error_after_days')) -%}
+    {%- endif -%}
     {%- do _check_number(errors, 'instructor_min_sessions', 0, 1000000, integer=true) -%}
     {%- do _check_number(errors, 'instructor_max_abandonment_rate', 0, 1) -%}
     {%- do _check_number(errors, 'instructor_max_dislike_rate', 0, 1) -%}
@@ -62,13 +72,9 @@
     {%- do _check_number(errors, 'rule_prior_strength', 0, 1000000) -%}
     {%- do _check_choice(errors, 'recommendation_mode', ['auto', 'rule_based', 'model', 'ensemble']) -%}
     {%- do _check_number(errors, 'ensemble_rule_weight', 0, 1) -%}
-    {%- set serving_weights = var('serving_rule_weights') -%}
-    {%- if serving_weights is string or serving_weights is not iterable or serving_weights | length == 0
-        or serving_weights | reject('number') | list | length > 0
-        or serving_weights | select('number') | select('lt', 0) | list | length > 0
-        or serving_weights | select('number') | select('gt', 1) | list | length > 0 -%}
-        {%- do errors.append("var 'serving_rule_weights' must be a non-empty list of numbers in [0, 1], got '"
-            ~ serving_weights ~ "'") -%}
+    {%- do _check_unit_list(errors, 'serving_rule_weights') -%}
+    {%- if var('max_trainer_list_share') is not none -%}
+        {%- do _check_number(errors, 'max_trainer_list_share', 0, 1, lower_open=true) -%}
     {%- endif -%}
     {%- do _check_number(errors, 'serving_rule_weight_tolerance', 0, 1) -%}
     {%- do _check_number(errors, 'serving_min_validation_users', 1, 100000000, integer=true) -%}
@@ -196,6 +202,18 @@
         {%- do errors.append("var '" ~ name ~ "' must be a whole number, got " ~ value) -%}
     {%- elif value < low or value > high or (lower_open and value == low) -%}
         {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is outside " ~ low_text) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- A non-empty list of numbers in [0, 1] (rule weights, MMR lambdas). -#}
+{% macro _check_unit_list(errors, name) %}
+    {%- set values = var(name) -%}
+    {%- if values is string or values is not iterable or values | length == 0
+        or values | reject('number') | list | length > 0
+        or values | select('number') | select('lt', 0) | list | length > 0
+        or values | select('number') | select('gt', 1) | list | length > 0 -%}
+        {%- do errors.append("var '" ~ name ~ "' must be a non-empty list of numbers in [0, 1], got '"
+            ~ values ~ "'") -%}
     {%- endif -%}
 {% endmacro %}
 
