@@ -20,6 +20,7 @@ export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark
+.PHONY: report docs-screenshots system-deps-browser
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -57,12 +58,24 @@ $(DEMO)/_generator.json: $(GENERATOR) | $(STAMP)
 ## atomically (readers of warehouse.duckdb keep working meanwhile: recwarehouse/publish.py)
 build: demo-data
 	$(BIN)/python -m recwarehouse.publish build
+	$(MAKE) --no-print-directory report
 	@echo ""
 	@echo "warehouse.duckdb is ready. Where to look next:"
 	@echo "  source .venv/bin/activate"
 	@echo "  python -c \"import duckdb; duckdb.connect('warehouse.duckdb', read_only=True).sql('select rank, trainer_name, trainer_specialities, round(score, 3) as score, reasons from marts.fct_trainer_recommendations where user_id = (select min(user_id) from marts.fct_trainer_recommendations) order by rank').show()\""
 	@echo "  duckdb -readonly warehouse.duckdb      # SQL shell (pip install duckdb-cli==1.5.6); queries in README 'Querying the results'"
-	@echo "  dbt docs generate && dbt docs serve    # the docs site: every model and column, lineage"
+	@echo "  dbt docs generate && dbt docs serve    # the docs site: every model and column, lineage, charts"
+	@echo "  assets/charts/*.png                    # the charts (make report redraws them)"
+
+## report: draw the docs site's charts from warehouse.duckdb into assets/charts/ (an `asset-paths`
+## folder: `dbt docs generate` copies it into the site, where model descriptions embed them)
+report: setup
+	$(BIN)/python -m recwarehouse.report --warehouse warehouse.duckdb --out assets/charts --truth $(DEMO)/truth
+
+## docs-screenshots: the docs site as a static page, and a screenshot of each chart page (headless chromium)
+docs-screenshots: report
+	$(BIN)/dbt docs generate --static
+	$(BIN)/python -m recwarehouse.report --screenshots assets/screenshots --site target/static_index.html
 
 test-data: setup $(TEST_DATA)/_corruption.json
 $(TEST_CLEAN)/_generator.json: $(GENERATOR) | $(STAMP)
@@ -96,8 +109,19 @@ interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
 	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
 	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
 
+## the docs-site test drives Debian's chromium through chromium-driver
+system-deps-browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and chromium-driver (the docs-site test opens the site in a real browser)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "the docs-site test needs a browser: run 'sudo apt-get install chromium chromium-driver' (Debian/Ubuntu)"; exit 1; \
+	  fi; \
+	fi
+
 ## the pytest checks that read the test warehouses
-warehouse-test: warehouse-build interactions-build
+warehouse-test: warehouse-build interactions-build system-deps-browser
 	$(BIN)/pytest -q -m warehouse
 
 ## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,

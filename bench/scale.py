@@ -111,6 +111,11 @@ def ladder() -> dict:
     print(f"{'peak RSS GiB':<32}" + "".join(f"{r['rss_gib']:>10.2f}" for r in rows))
     per_m = [r["wall"] / (r["events"] / 1e6) for r in rows]
     print(f"{'wall s per million events':<32}" + "".join(f"{p:>10.1f}" for p in per_m))
+    # stored for `make report` (the docs site's scale-ladder chart)
+    stored = ROOT / "bench" / "out" / "scale" / "ladder.json"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    keep = ["name", "events", "users", "trainers", "wall", "rss_gib", "stages"]
+    stored.write_text(json.dumps({"rows": [{key: r[key] for key in keep} for r in rows]}, indent=2, default=float))
     big = rows[-1]
     check("10M full build wall <= 300 s", big["wall"], 300, "s")
     check("10M peak RSS <= 8 GiB", big["rss_gib"], 8, "GiB")

@@ -1,0 +1,50 @@
+"""The chart step: every chart is always written, and says what to run when its data is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from recwarehouse.report import CHARTS, render
+
+
+def test_an_empty_warehouse_gets_every_chart_as_a_picture_that_says_what_to_run(tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    status = render(db, tmp_path / "charts", truth=None, backtest_db=None, bench=tmp_path / "no_bench")
+    assert set(status) == set(CHARTS)
+    for name, state in status.items():
+        assert state.startswith("no data: "), (name, state)
+        assert (tmp_path / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "make movielens" in status["ndcg_recall_by_k"]
+    assert "make bench-scale" in status["scale_ladder"]
+
+
+def test_the_exposure_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.sql("create schema marts")
+        con.sql(
+            "create table marts.fct_trainer_exposure as select * from (values "
+            "(date '2026-03-02', 'model', 't1', 'Ann', 8, 0.8, 0.4, 1.0, 0.5),"
+            "(date '2026-03-02', 'model', 't2', 'Bo', 2, 0.2, 0.4, 1.0, 0.5)) "
+            "as t(serve_week, mode_used, trainer_id, trainer_name, lists, share_of_lists, gini_exposure, "
+            "catalog_coverage, top_trainer_share)"
+        )
+    bench = tmp_path / "bench"
+    (bench / "scale").mkdir(parents=True)
+    (bench / "scale" / "ladder.json").write_text(
+        '{"rows": [{"name": "1M", "events": 1000000, "wall": 30.0, "rss_gib": 1.0},'
+        ' {"name": "10M", "events": 10000000, "wall": 120.0, "rss_gib": 4.0}]}'
+    )
+    status = render(db, tmp_path / "charts", truth=None, backtest_db=None, bench=bench)
+    assert status["exposure"] == "drawn"
+    assert status["scale_ladder"] == "drawn"
+    assert status["leaderboard"].startswith("no data")
+
+
+def test_a_missing_warehouse_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="does not exist"):
+        render(tmp_path / "nope.duckdb", tmp_path / "charts")
