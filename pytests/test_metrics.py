@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.metrics import hit_rank_metrics, paired_bootstrap, per_user_metrics, rank_within_user, summary_metrics
+from recwarehouse.metrics import (
+    hit_rank_metrics,
+    list_exposure,
+    paired_bootstrap,
+    per_user_metrics,
+    rank_within_user,
+    summary_metrics,
+)
 
 
 def frame(rows: list[tuple[str, str, float, int]]) -> pd.DataFrame:
@@ -127,3 +134,26 @@ def test_matches_independent_computation_on_random_data(seed: int) -> None:
     assert got["recall_at_k"] == pytest.approx(ref["r"])
     assert got["ndcg_at_k"] == pytest.approx(ref["n"])
     assert got["map_at_k"] == pytest.approx(ref["ap"])
+
+
+def test_list_exposure_by_hand() -> None:
+    # three users' top-2 lists over a catalogue of 4: a in 3 lists, b in 2, c in 1, d never
+    lists = pd.DataFrame({"user_id": ["u1", "u1", "u2", "u2", "u3", "u3"], "item_id": ["a", "b", "a", "b", "a", "c"]})
+    got = list_exposure(lists, n_catalog=4)
+    assert got["catalog_coverage"] == pytest.approx(3 / 4)
+    # sorted counts 0, 1, 2, 3: sum((2i - 5) x_i) = -1 + 2 + 9 = 10 over n * total = 4 * 6
+    assert got["gini_exposure"] == pytest.approx(10 / 24)
+    assert (got["top_item_id"], got["top_item_share"], got["users_listed"]) == ("a", 1.0, 3)
+    without_a = list_exposure(lists[lists["item_id"] != "a"], n_catalog=4)
+    assert (without_a["top_item_id"], without_a["top_item_share"]) == ("b", pytest.approx(2 / 3))  # b in 2 of 3 lists
+    empty = list_exposure(lists.iloc[:0], n_catalog=4)
+    assert empty["top_item_id"] is None and np.isnan(empty["gini_exposure"])
+
+
+def test_summary_metrics_measure_exposure_of_the_top_k() -> None:
+    # scores rank a first for both users; at K = 1 a is everyone's list
+    df = frame([("u1", "a", 2.0, 1), ("u1", "b", 1.0, 0), ("u2", "a", 3.0, 0), ("u2", "c", 1.0, 1)])
+    got = summary_metrics(df, pd.Series({"u1": 1, "u2": 1}), k=1, n_catalog=3)
+    assert got["catalog_coverage"] == pytest.approx(1 / 3)
+    assert got["top_item_share"] == pytest.approx(1.0)
+    assert got["gini_exposure"] == pytest.approx(2 / 3)  # one of three items gets it all: (n - 1) / n

@@ -178,6 +178,8 @@ def test_the_serving_evaluation_puts_served_and_reranked_beside_the_blends() -> 
     assert by_stage.loc["re-ranked (rule_fallback), top 1 of 2", "ndcg_at_k"] == pytest.approx(0.5)  # u2 only
     assert out.loc[out["stage"] == "served", "is_selected"].all()
     assert by_stage.loc["base stage, rule weight 1 (rule_based)", "top_trainer_name"] == "Ann"
+    capped = serving_evaluation(selection, served, reranked, positives, frame()["user_id"], 3, {}, exposure_cap=0.35)
+    assert "as served: rule weight 0 (model), exposure cap 35% of lists" in set(capped["list_name"])
 
 
 def test_without_model_scores_only_the_rule_lists_are_evaluated() -> None:

@@ -97,6 +97,25 @@ def gini_exposure(times_shown: np.ndarray, n_items: int) -> float:
     return float(((2 * position - n_items - 1) * counts).sum() / (n_items * total))
 
 
+def list_exposure(lists: pd.DataFrame, n_catalog: int, item: str = "item_id", user: str = "user_id") -> dict:
+    """What top-K lists (one row per user and listed item, already cut to K) do to the catalogue:
+    coverage (distinct items listed / `n_catalog`), Gini of exposure over all `n_catalog` items,
+    the most listed item (ties: the smaller id) and the share of listed users whose list holds it."""
+    shown = lists.groupby(item).size()
+    users_listed = int(lists[user].nunique())
+    out: dict = {
+        "catalog_coverage": len(shown) / n_catalog if n_catalog else float("nan"),
+        "gini_exposure": gini_exposure(shown.to_numpy(), n_catalog) if n_catalog else float("nan"),
+        "top_item_id": None,
+        "top_item_share": float("nan"),
+        "users_listed": users_listed,
+    }
+    if len(shown):
+        top = shown.sort_index().idxmax()  # first of the largest counts in id order: the smaller id
+        out["top_item_id"], out["top_item_share"] = str(top), float(shown[top] / users_listed)
+    return out
+
+
 def rank_within_user(df: pd.DataFrame, user: str, item: str, score: str) -> pd.Series:
     """1-based rank of each row within its user: score descending, then item ascending."""
     order = df.sort_values([user, score, item], ascending=[True, False, True], kind="mergesort")
@@ -143,12 +162,16 @@ def summary_metrics(
     score: str = "score",
     label: str = "label",
 ) -> dict[str, float]:
-    """Mean per-user metrics, AUC over all candidate rows, and catalogue coverage of the top K."""
+    """Mean per-user metrics, AUC over all candidate rows, and what the top K lists do to the
+    catalogue (list_exposure: coverage, Gini of exposure, the most listed item's share)."""
     per_user = per_user_metrics(scored, n_relevant, k, user, item, score, label)
     out = {name: float(per_user[name].mean()) if len(per_user) else float("nan") for name in METRIC_NAMES}
     labels = scored[label].to_numpy()
     out["auc"] = float(roc_auc_score(labels, scored[score])) if 0 < labels.sum() < len(labels) else float("nan")
     ranks = rank_within_user(scored, user, item, score)
-    out["catalog_coverage"] = scored.loc[ranks <= k, item].nunique() / n_catalog if n_catalog else float("nan")
+    exposure = list_exposure(scored.loc[ranks <= k], n_catalog, item, user)
+    out["catalog_coverage"] = exposure["catalog_coverage"]
+    out["gini_exposure"] = exposure["gini_exposure"]
+    out["top_item_share"] = exposure["top_item_share"]
     out["users_evaluated"] = int(len(per_user))
     return out

@@ -14,6 +14,7 @@ def model(dbt, session):
     positives = week_positives(dbt.ref("int_user_trainer_weeks_aggregated"), dbt.ref("int_target_weeks"))
     specialities = dbt.ref("stg_platform__trainer_specialities").df()
     workouts = dbt.ref("stg_platform__workouts").df()
+    n_catalog = len(dbt.ref("stg_platform__trainers").project("trainer_id").df())
     return evaluate_validation(
         blended,
         candidates,
@@ -22,4 +23,5 @@ def model(dbt, session):
         trainer_sets(specialities, workouts),
         k=k,
         ensemble_rule_weight=float(dbt.config.get("ensemble_rule_weight")),
+        n_catalog=n_catalog,
     )

@@ -2,6 +2,8 @@
 by `ml_serving_selection`, the lists as served, and the re-ranked lists cut to K; NDCG, P, R,
 MAP, MRR and hit rate @K, coverage, Gini of exposure and the most listed trainer's share."""
 
+import json
+
 from recwarehouse.trainer_ranking.serving import serving_evaluation, week_positives
 
 
@@ -27,6 +29,7 @@ def model(dbt, session):
         validation.project("user_id").distinct().df()["user_id"],
         n_catalog=len(trainers),
         trainer_names=dict(zip(trainers["trainer_id"], trainers["trainer_name"], strict=True)),
+        exposure_cap=json.loads(dbt.config.get("max_trainer_list_share")),
     )
     out["validation_week"] = selection["validation_week"].dt.date.iloc[0]  # one week: the selection's
     return out

@@ -238,6 +238,8 @@ REGISTRY_COLUMNS = {
     **{m: "float64" for m in METRIC_NAMES},
     "auc": "float64",
     "catalog_coverage": "float64",
+    "gini_exposure": "float64",
+    "top_item_share": "float64",
     "users_evaluated": "int64",
     "data_fingerprint": "object",
     "model_sha256": "object",

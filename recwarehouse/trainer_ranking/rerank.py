@@ -222,13 +222,15 @@ def evaluate_validation(
     trainer_sets: dict[str, set],
     k: int,
     ensemble_rule_weight: float,
+    n_catalog: int | None = None,
 ) -> pd.DataFrame:
-    """NDCG@k, P@k, intra-list diversity and mean item age on the validation week for: the base
-    stage under each mode (rule_based, model, ensemble), the base stage as served (the mode in
-    use) and the re-ranked lists. Label = the user clicked, viewed or liked the trainer that week;
-    positives outside a list count as misses. Every row averages over the same users: those with
-    a positive and a list in every path."""
-    from recwarehouse.metrics import per_user_metrics
+    """NDCG@k, P@k, intra-list diversity, mean item age and (given `n_catalog`) exposure —
+    catalogue coverage, Gini, the most listed trainer's share — on the validation week for: the
+    base stage under each mode (rule_based, model, ensemble), the base stage as served (the mode
+    in use) and the re-ranked lists. Label = the user clicked, viewed or liked the trainer that
+    week; positives outside a list count as misses. Accuracy averages over the same users: those
+    with a positive and a list in every path; exposure is over every listed user."""
+    from recwarehouse.metrics import list_exposure, per_user_metrics
 
     n_relevant = positives.groupby("user_id").size()
     truth = set(zip(positives["user_id"], positives["trainer_id"], strict=True))
@@ -275,4 +277,11 @@ def evaluate_validation(
                 "users_listed": int(frame["user_id"].nunique()),
             }
         )
+        if n_catalog is not None:
+            exposure = list_exposure(frame, n_catalog, item="trainer_id")
+            rows[-1].update(
+                catalog_coverage=exposure["catalog_coverage"],
+                gini_exposure=exposure["gini_exposure"],
+                top_trainer_share=exposure["top_item_share"],
+            )
     return pd.DataFrame(rows)

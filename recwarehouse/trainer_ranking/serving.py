@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recwarehouse.metrics import METRIC_NAMES, gini_exposure, per_user_metrics
+from recwarehouse.metrics import METRIC_NAMES, list_exposure, per_user_metrics
 
 MODES = ("auto", "rule_based", "model", "ensemble")
 
@@ -83,17 +83,12 @@ def evaluate_lists(
     out: dict[str, float | int | str | None] = {
         name: float(per_user[name].mean()) if len(per_user) else float("nan") for name in METRIC_NAMES
     }
-    shown = lists.groupby("trainer_id").size()
-    users_listed = int(lists["user_id"].nunique())
-    out["catalog_coverage"] = len(shown) / n_catalog if n_catalog else float("nan")
-    out["gini_exposure"] = gini_exposure(shown.to_numpy(), n_catalog) if n_catalog else float("nan")
-    if len(shown):
-        top = shown.sort_index().idxmax()  # first of the largest counts in id order: the smaller id
-        out["top_trainer_id"] = str(top)
-        out["top_trainer_share"] = float(shown[top] / users_listed)
-    else:
-        out["top_trainer_id"], out["top_trainer_share"] = None, float("nan")
-    out["users_listed"] = users_listed
+    exposure = list_exposure(lists, n_catalog, item="trainer_id")
+    out["catalog_coverage"] = exposure["catalog_coverage"]
+    out["gini_exposure"] = exposure["gini_exposure"]
+    out["top_trainer_id"] = exposure["top_item_id"]
+    out["top_trainer_share"] = exposure["top_item_share"]
+    out["users_listed"] = exposure["users_listed"]
     out["users_evaluated"] = int(len(per_user))
     return out
 
@@ -216,12 +211,15 @@ def serving_evaluation(
     validation_users: pd.Series,
     n_catalog: int,
     trainer_names: dict[str, str],
+    exposure_cap: float | None = None,
 ) -> pd.DataFrame:
     """The validation week's lists beside each other, all on the same users: every rule weight
     `select_serving` tried (stage `base`), the lists as served (stage `served`: the base stage's
     top K under the selected weight, read back from int_trainer_scores_blended; the same lists as
-    the selected base row, which a data test checks) and the re-ranked lists cut to K (stage
-    `reranked`). `served` and `reranked`: user_id, trainer_id, rank."""
+    the selected base row, which a data test checks, unless an exposure cap (var
+    `max_trainer_list_share`) reshuffled them: then its name says so, and the row beside the
+    selected base row is the cap's cost and coverage gain) and the re-ranked lists cut to K
+    (stage `reranked`). `served` and `reranked`: user_id, trainer_id, rank."""
     k = int(selection["k"].iloc[0])
     listed = set(validation_users)
     n_relevant = positives[positives["user_id"].isin(listed)].groupby("user_id").size()
@@ -240,6 +238,7 @@ def serving_evaluation(
     for stage, lists in extra.items():
         name = (
             f"as served: {_describe(chosen['rule_weight'])}"
+            + ("" if exposure_cap is None else f", exposure cap {exposure_cap:.0%} of lists")
             if stage == "served"
             else f"re-ranked ({lists['reranker'].iloc[0]}), top {k} of {int(lists['rank'].max())}"
         )

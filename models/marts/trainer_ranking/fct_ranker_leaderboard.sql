@@ -19,6 +19,8 @@ final as (
         hit_rate_at_k,
         auc,
         catalog_coverage,
+        gini_exposure,
+        top_item_share as top_trainer_share,
         users_evaluated,
         training_rows,
         fit_seconds,
