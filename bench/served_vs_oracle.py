@@ -111,7 +111,8 @@ def build(world: World) -> float:
 def reserve(world: World, serve_vars: str) -> str:
     """A copy of the world's warehouse re-served with `serve_vars` (YAML mapping); its file name."""
     root = OUT / world.name
-    name = "warehouse_reserved.duckdb"
+    name = "reserved/warehouse.duckdb"  # the same file name: views name their catalog
+    (root / "reserved").mkdir(exist_ok=True)
     shutil.copy(root / "warehouse.duckdb", root / name)
     extra = serve_vars.strip().removeprefix("{").removesuffix("}")
     dbt(["build", "--select", "int_trainer_scores_blended+", "--exclude-resource-type", "test",
@@ -171,7 +172,7 @@ def report(world: World, warehouse: str = "warehouse.duckdb") -> tuple[pd.DataFr
         everyone = evaluate_lists(frame, positives, n_relevant, k, n_catalog)
         rows.append({"list": name, "ndcg": m["ndcg_at_k"], "precision": m["precision_at_k"],
                      "users": m["users_evaluated"], "top_share": everyone["top_trainer_share"],
-                     "coverage": everyone["catalog_coverage"]})  # fmt: skip
+                     "coverage": everyone["catalog_coverage"], "gini": everyone["gini_exposure"]})  # fmt: skip
     table = pd.DataFrame(rows)
     table["pct_oracle"] = 100 * table["ndcg"] / table["ndcg"].iloc[0]
     base = validation[validation["list_name"].str.startswith("base stage")]
@@ -181,6 +182,7 @@ def report(world: World, warehouse: str = "warehouse.duckdb") -> tuple[pd.DataFr
         "served_pct": float(table["pct_oracle"].iloc[1]),
         "served_top_share": float(table["top_share"].iloc[1]),
         "served_coverage": float(table["coverage"].iloc[1]),
+        "served_gini": float(table["gini"].iloc[1]),
         "model_pct": float(table["pct_oracle"].iloc[2]),
         "old_default_pct": float(table["pct_oracle"].iloc[3]),
         "reranked_pct": float(table["pct_oracle"].iloc[5]) if len(table) > 5 else float("nan"),
@@ -208,24 +210,24 @@ def main() -> None:
         )
         print(
             f"{'list':<44}{'NDCG@' + str(s['k']):>9}{'P@' + str(s['k']):>8}{'% of oracle':>13}{'top share':>11}"
-            f"{'coverage':>10}"
+            f"{'coverage':>10}{'Gini':>7}"
         )
         for r in table.itertuples():
             print(
                 f"{r.list:<44}{r.ndcg:>9.4f}{r.precision:>8.4f}{r.pct_oracle:>12.1f}%{r.top_share:>10.0%}"
-                f"{r.coverage:>10.0%}"
+                f"{r.coverage:>10.0%}{r.gini:>7.2f}"
             )
         results.append((world, s))
     print(
         f"\n{'world':<14}{'auto chose':<16}{'served':>9}{'model only':>12}{'old default':>13}{'re-ranked':>11}"
-        f"{'target':>8}{'top share':>12}{'coverage':>10}"
+        f"{'target':>8}{'top share':>12}{'coverage':>10}{'Gini':>7}"
     )
     for world, s in results:
         met = "met" if s["served_pct"] >= 100 * TARGET else "MISSED"
         print(
             f"{world.name:<14}{s['choice']:<16}{s['served_pct']:>8.1f}%{s['model_pct']:>11.1f}%"
             f"{s['old_default_pct']:>12.1f}%{s['reranked_pct']:>10.1f}%{100 * TARGET:>7.0f}%  {met:<6}"
-            f"{s['served_top_share']:>10.0%}{s['served_coverage']:>10.0%}"
+            f"{s['served_top_share']:>10.0%}{s['served_coverage']:>10.0%}{s['served_gini']:>7.2f}"
         )
     if results:
         mean = {c: sum(s[c] for _, s in results) / len(results) for c in ("served_pct", "model_pct", "old_default_pct")}

@@ -1,6 +1,6 @@
 """The cold-start lists' diversity against relevance across MMR's lambda (var `mmr_lambda_grid`):
-what each setting of `mmr_lambda` would serve from the same candidates, with tag similarity alone
-and with the same-instructor term (var `mmr_same_trainer_similarity`; 0.5 shown when it is off)."""
+what each setting of `mmr_lambda` would serve from the same candidates: with tag similarity alone,
+at the same-instructor similarity served (var `mmr_same_trainer_similarity`) and at 0.5."""
 
 import json
 
@@ -8,7 +8,7 @@ import pandas as pd
 
 from recwarehouse.cold_start.mmr import mmr_tradeoff
 
-SHOWN_TRAINER_SIMILARITY = 0.5  # the same-instructor setting shown beside tags alone when the var is 0
+SHOWN_TRAINER_SIMILARITY = 0.5  # a same-instructor setting always shown beside tags alone and the var's
 
 
 def model(dbt, session):
