@@ -98,7 +98,7 @@ unit: setup
 ## the warehouse on the small, deliberately corrupted test data
 warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
-	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, max_trainer_list_share: 0.35, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
+	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 
 ## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
 ## pushed over its memory cap and the validation fold sampled (tuning_users), into its own warehouse

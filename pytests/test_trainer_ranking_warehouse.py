@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 pytestmark = pytest.mark.warehouse
@@ -59,7 +61,8 @@ def _no_training_week_build(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--select",
          "+fct_trainer_recommendations +fct_trainer_recommendations_reranked", "--indirect-selection", "cautious",
-         "--vars", "{raw_data_path: data/test, reject_share_threshold: 0.25, first_target_week: '2030-01-07'}",
+         "--vars", "{raw_data_path: data/test, reject_share_threshold: 0.25, first_target_week: '2030-01-07',"
+         " max_trainer_list_share: 0.35}",
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -133,7 +136,9 @@ def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
 
 def test_without_training_data_serving_falls_back_to_rules_and_says_so(no_training_week_build) -> None:
     """A platform with no training week yet: the registry is empty, every served row is
-    rule_based, the run log says why, and every user still gets K trainers."""
+    rule_based, the run log says why, and every user still gets K trainers. The build also serves
+    under an exposure cap of 35% of lists (`max_trainer_list_share`): with rule scores, which
+    rank trainers alike for everyone, the cap binds hardest; its data test ran in the build."""
     import duckdb
 
     result, db = no_training_week_build.result()
@@ -151,6 +156,22 @@ def test_without_training_data_serving_falls_back_to_rules_and_says_so(no_traini
         " where split = 'serve'"
     ).fetchone()
     assert reranked == (len(per_user), "rule_based", "rule_based")
+    # the cap: within it no trainer fills more than ceil(0.35 x users) lists; beyond it only short
+    # lists are filled, and the most listed trainer is far below its uncapped share
+    users = len(per_user)
+    within = con.sql(
+        "select max(n) from (select trainer_id, count(*) as n from intermediate.int_trainer_scores_blended"
+        " where split = 'serve' and served_rank <= 5 and is_within_exposure_cap group by trainer_id)"
+    ).fetchone()[0]
+    assert within <= math.ceil(0.35 * users)
+    uncapped_top = con.sql(
+        "select max(n) from (select trainer_id, count(*) as n from intermediate.int_trainer_scores_blended"
+        " where split = 'serve' and base_rank <= 5 group by trainer_id)"
+    ).fetchone()[0]
+    served_top = con.sql(
+        "select max(n) from (select trainer_id, count(*) as n from marts.fct_trainer_recommendations group by 1)"
+    ).fetchone()[0]
+    assert served_top < uncapped_top
 
 
 def test_collaborative_candidates_are_added_on_top_of_the_other_sources(warehouse) -> None:

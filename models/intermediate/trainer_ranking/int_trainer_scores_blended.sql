@@ -10,9 +10,12 @@
     `served_rank` is the rank users get. Without an exposure cap (var `max_trainer_list_share`
     null, the default) it is `base_rank`. With a cap c, each trainer may fill at most
     ceil(c x users of the split) lists: its slots go first to the users who rank it highest
-    (base_rank, then final score, then user id), a user keeps the candidates they were given a
-    slot for, in base order, and the next best candidate fills the place of one that was not
-    (`served_rank` null). One pass, deterministic, the same SQL on Spark. -#}
+    (base_rank, then final score; ties by a seeded hash of user and trainer, so users who rank
+    alike win different trainers' slots). A user's candidates within the cap come first, in base
+    order, so the next best candidate fills the place of one that was not given a slot. A list is
+    never cut short: a user with fewer than K candidates within the cap is filled with their best
+    ones beyond it (`is_within_exposure_cap` false). One pass, deterministic, the same SQL on
+    Spark. -#}
 {%- set exposure_cap = var('max_trainer_list_share') %}
 
 {%- if not python_stages_enabled() and execute and var('recommendation_mode') != 'rule_based' %}
@@ -79,7 +82,11 @@ claims as (
         {%- else -%}
             row_number() over (
                 partition by ranked.split, ranked.trainer_id
-                order by ranked.base_rank asc, ranked.final_score desc, ranked.user_id asc
+                order by
+                    ranked.base_rank asc,
+                    ranked.final_score desc,
+                    {{ stable_hash_unit("ranked.user_id || '|cap|' || ranked.trainer_id") }} asc,
+                    ranked.user_id asc
             ) <= ceil({{ exposure_cap }} * split_users.users)
         {%- endif %} as is_within_cap
     from ranked
@@ -93,10 +100,7 @@ capped as (
         {% if exposure_cap is none -%}
             base_rank
         {%- else -%}
-            case
-                when is_within_cap
-                    then row_number() over (partition by split, user_id, is_within_cap order by base_rank asc)
-            end
+            row_number() over (partition by split, user_id order by is_within_cap desc, base_rank asc)
         {%- endif %} as served_rank
     from claims
 ),
@@ -117,6 +121,7 @@ final as (
         final_score_rounded as final_score,
         base_rank,
         served_rank,
+        is_within_cap as is_within_exposure_cap,
         target_week
     from capped
 )
