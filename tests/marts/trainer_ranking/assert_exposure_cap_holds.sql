@@ -8,7 +8,7 @@ with
 
 problems as (
     select
-        'trainer ' || blended.trainer_id || ' fills ' || cast(count(*) as varchar)
+        'trainer ' || blended.trainer_id || ' fills ' || cast(count(*) as {{ dbt.type_string() }})
         || ' lists within the cap' as problem
     from {{ ref('int_trainer_scores_blended') }} as blended
     inner join (

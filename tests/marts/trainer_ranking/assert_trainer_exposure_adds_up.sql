@@ -23,7 +23,7 @@ per_week as (
         sum(lists) as lists,
         count(*) as trainers,
         sum(exposure_share) as exposure_share,
-        avg(case when lists > 0 then 1.0 else 0.0 end) as listed_share,
+        avg(case when lists > 0 then cast(1 as double) else cast(0 as double) end) as listed_share,
         max(catalog_coverage) as catalog_coverage
     from exposure
     group by serve_week, mode_used
