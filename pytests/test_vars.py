@@ -42,7 +42,7 @@ BAD_VARS = [
     ),
     (
         "{k: 2.5, decay: 0, validation_week: '2026-02-31', recommendation_mode: best,"
-        " serving_rule_weights: [0, 1.5], serving_rule_weight_tolerance: -1}",
+        " serving_rule_weights: [0, 1.5], serving_rule_weight_tolerance: -1, max_trainer_list_share: 0}",
         [
             "var 'k' must be a whole number",
             "var 'decay' = 0 is outside (0, 1]",
@@ -50,19 +50,23 @@ BAD_VARS = [
             "var 'recommendation_mode' must be one of auto, rule_based, model, ensemble, got 'best'",
             "var 'serving_rule_weights' must be a non-empty list of numbers in [0, 1], got '[0, 1.5]'",
             "var 'serving_rule_weight_tolerance' = -1 is outside [0, 1]",
+            "var 'max_trainer_list_share' = 0 is outside (0, 1]",
         ],
     ),
     (
-        "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16'}",
+        "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16', source_warn_after_days: 20,"
+        " source_error_after_days: 10}",
         [
             "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
             "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
+            "var 'source_warn_after_days' = 20 must be <= var 'source_error_after_days' = 10",
         ],
     ),
     (
         # every cold-start rule at once: all errors are reported together
         "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"
-        " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3}",
+        " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3,"
+        " mmr_same_trainer_similarity: 2, mmr_lambda_grid: [0.5, 7]}",
         [
             "var 'mmr_lambda' = 1.5 is outside [0, 1]",
             "vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = 1.1 must sum to 1",
@@ -71,6 +75,8 @@ BAD_VARS = [
             "var 'segment_as_of_date' must be null or a date 'YYYY-MM-DD', got 'March'",
             "var 'demote_flagged_instructors' must be true or false, got 'yes'",
             "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
+            "var 'mmr_same_trainer_similarity' = 2 is outside [0, 1]",
+            "var 'mmr_lambda_grid' must be a non-empty list of numbers in [0, 1], got '[0.5, 7]'",
         ],
     ),
     (
