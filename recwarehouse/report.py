@@ -178,7 +178,8 @@ def backtest(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     for mode, rows in by_rank.groupby("mode_used"):
         axes[0].plot(rows["rank"], rows["engaged"] / rows["served_rows"], marker="o", label=mode)
     axes[0].set_xlabel("rank in the served list")
-    axes[0].set_ylabel("engagement rate (next week)")
+    axes[0].set_xticks(sorted(by_rank["rank"].unique()))
+    axes[0].set_ylabel("engagement rate (in the week served)")
     axes[0].set_title(f"By rank ({source})")
     axes[0].legend(fontsize=8)
     by_mode = outcomes.groupby("mode_used", as_index=False)[["engaged", "served_rows"]].sum()
@@ -336,8 +337,13 @@ def screenshots(site: Path, out: Path) -> list[Path]:
     if not site.exists():
         raise SystemExit(f"{site} does not exist: run `dbt docs generate --static` first")
     out.mkdir(parents=True, exist_ok=True)
+    manifest = site.parent / "manifest.json"
+    nodes = set(json.loads(manifest.read_text())["nodes"]) if manifest.exists() else None
     shots = []
     for page in DOCS_PAGES:
+        if nodes is not None and page.startswith("model/") and page.removeprefix("model/") not in nodes:
+            log(f"report: no screenshot of {page}: the model is not built with these vars")
+            continue
         path = out / f"{page.split('.')[-1].replace('/', '_')}.png"
         subprocess.run(
             [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
