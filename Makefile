@@ -164,7 +164,7 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
 SPARK_DEV_DIR := $(CURDIR)/spark-warehouse/dev
 SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
-SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, max_trainer_list_share: 0.35, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
+SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
 setup-spark: $(SPARK_STAMP)

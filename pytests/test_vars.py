@@ -66,7 +66,11 @@ BAD_VARS = [
         # every cold-start rule at once: all errors are reported together
         "{mmr_lambda: 1.5, segment_weight_like: 0.5, freshness_basis: yesterday, segment_prior_alpha: 0,"
         " segment_as_of_date: 'March', demote_flagged_instructors: 'yes', segment_candidates: 3,"
-        " mmr_same_trainer_similarity: 2, mmr_lambda_grid: [0.5, 7]}",
+        " mmr_same_trainer_similarity: 2, mmr_lambda_grid: [0.5, 7],"
+        # ... and every interactions rule in the same run (no var in common)
+        " interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random,"
+        " interactions_models: [ease, slim], interactions_repeat_weight: square,"
+        " als_grid: [{factors: 0, regularization: 0.1, alpha: 1, iterations: 5}]}",
         [
             "var 'mmr_lambda' = 1.5 is outside [0, 1]",
             "vars 'segment_weight_completion' + 'segment_weight_like' + 'segment_weight_views' = 1.1 must sum to 1",
@@ -77,13 +81,6 @@ BAD_VARS = [
             "var 'segment_candidates' = 3 must be >= var 'segment_list_size' = 5",
             "var 'mmr_same_trainer_similarity' = 2 is outside [0, 1]",
             "var 'mmr_lambda_grid' must be a non-empty list of numbers in [0, 1], got '[0.5, 7]'",
-        ],
-    ),
-    (
-        "{interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random,"
-        " interactions_models: [ease, slim], interactions_repeat_weight: square,"
-        " als_grid: [{factors: 0, regularization: 0.1, alpha: 1, iterations: 5}]}",
-        [
             "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
             "var 'ease_lambdas' holds 0: every value must be a number > 0",
             "var 'candidates_per_user' = 50 must be >= var 'interactions_k' = 200",
