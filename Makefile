@@ -20,7 +20,7 @@ export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark
-.PHONY: report docs-screenshots system-deps-browser
+.PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -122,11 +122,18 @@ system-deps-browser:
 
 ## the pytest checks that read the test warehouses
 warehouse-test: warehouse-build interactions-build system-deps-browser
+	$(MAKE) --no-print-directory warehouse-checks
+warehouse-checks:
 	$(BIN)/pytest -q -m warehouse
 
 ## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,
-## sqlfluff, the warehouse checks, then the SQL layer on local Spark compared with DuckDB (test-spark)
-test: lint-python unit warehouse-build lint-sql warehouse-test test-spark
+## sqlfluff, then the warehouse checks and the SQL layer on local Spark compared with DuckDB
+## (test-spark) side by side: each gets half the cores (RECWAREHOUSE_THREADS), so together they
+## fill the machine without oversubscribing it; each one's output is printed when it ends
+HALF_THREADS := $(shell n=$$(( $(RECWAREHOUSE_THREADS) / 2 )); [ $$n -ge 1 ] && echo $$n || echo 1)
+test: lint-python unit warehouse-build lint-sql interactions-build system-deps-browser setup-spark
+	@echo "warehouse checks and the Spark comparison, side by side on $(HALF_THREADS) thread(s) each (each prints when it ends)"
+	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) warehouse-checks spark-checks
 
 ## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
 movielens: setup
@@ -190,6 +197,8 @@ build-spark: setup-spark demo-data
 ## the DuckDB test warehouse row for row (built first when it is missing or older than the test data)
 test-spark: setup-spark test-data
 	@if [ ! $(RECWAREHOUSE_TEST_DB) -nt $(TEST_DATA)/_corruption.json ]; then $(MAKE) --no-print-directory warehouse-build; fi
+	$(MAKE) --no-print-directory spark-checks
+spark-checks:
 	rm -rf $(SPARK_TEST_DIR)
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' --exclude test_type:generic
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py

@@ -96,7 +96,7 @@ def spark():
     if not (Path(spark_dir) / "metastore_db").exists():
         pytest.fail(f"no Spark build in {spark_dir}: run `make test-spark`")
     session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
+        pyspark_sql.SparkSession.builder.master(f"local[{os.environ.get('RECWAREHOUSE_THREADS', '2')}]")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", f"{spark_dir}/tables")
