@@ -20,7 +20,7 @@ export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark
-.PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks
+.PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks warehouse-checks-core spark-and-site-checks
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -131,9 +131,16 @@ warehouse-checks:
 ## (test-spark) side by side: each gets half the cores (RECWAREHOUSE_THREADS), so together they
 ## fill the machine without oversubscribing it; each one's output is printed when it ends
 HALF_THREADS := $(shell n=$$(( $(RECWAREHOUSE_THREADS) / 2 )); [ $$n -ge 1 ] && echo $$n || echo 1)
+## (the docs-site and source-freshness checks follow Spark, which ends first, to balance the two)
+SITE_CHECKS := pytests/test_docs_site_warehouse.py pytests/test_source_freshness_warehouse.py
 test: lint-python unit warehouse-build lint-sql interactions-build system-deps-browser setup-spark
 	@echo "warehouse checks and the Spark comparison, side by side on $(HALF_THREADS) thread(s) each (each prints when it ends)"
-	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) warehouse-checks spark-checks
+	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) warehouse-checks-core spark-and-site-checks
+warehouse-checks-core:
+	$(BIN)/pytest -q -m warehouse $(addprefix --ignore=,$(SITE_CHECKS))
+spark-and-site-checks:
+	$(MAKE) --no-print-directory spark-checks
+	$(BIN)/pytest -q -m warehouse $(SITE_CHECKS)
 
 ## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
 movielens: setup
