@@ -24,4 +24,5 @@ def model(dbt, session):
         k=k,
         ensemble_rule_weight=float(dbt.config.get("ensemble_rule_weight")),
         n_catalog=n_catalog,
+        served=blended[["user_id", "trainer_id", "served_rank"]].rename(columns={"served_rank": "rank"}),
     )

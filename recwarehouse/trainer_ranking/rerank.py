@@ -223,13 +223,16 @@ def evaluate_validation(
     k: int,
     ensemble_rule_weight: float,
     n_catalog: int | None = None,
+    served: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """NDCG@k, P@k, intra-list diversity, mean item age and (given `n_catalog`) exposure —
     catalogue coverage, Gini, the most listed trainer's share — on the validation week for: the
     base stage under each mode (rule_based, model, ensemble), the base stage as served (the mode
     in use) and the re-ranked lists. Label = the user clicked, viewed or liked the trainer that
     week; positives outside a list count as misses. Accuracy averages over the same users: those
-    with a positive and a list in every path; exposure is over every listed user."""
+    with a positive and a list in every path; exposure is over every listed user. `served`
+    (user_id, trainer_id, rank) is the lists as served, e.g. under an exposure cap; by default
+    the candidates' base-stage top k."""
     from recwarehouse.metrics import list_exposure, per_user_metrics
 
     n_relevant = positives.groupby("user_id").size()
@@ -245,7 +248,9 @@ def evaluate_validation(
         if (no_rule and rule_weight > 0) or (no_model and rule_weight < 1):
             continue  # a score the blend needs is missing (no model trained)
         lists[(f"base stage, {mode} mode", "base", mode)] = top_k_lists(blended, rule_weight, k)
-    served = candidates[candidates["base_rank"] <= k].rename(columns={"base_rank": "rank"})
+    if served is None:
+        served = candidates[candidates["base_rank"] <= k].rename(columns={"base_rank": "rank"})
+    served = served[served["rank"] <= k]
     lists[(f"base stage as served ({mode_used})", "base", mode_used)] = served
     reranker = reranked["reranker"].iloc[0] if len(reranked) else "none"
     lists[(f"re-ranked ({reranker})", "reranked", mode_used)] = reranked[reranked["rank"] <= k]
