@@ -19,8 +19,8 @@ TEST_INTERACTIONS := data/test_interactions
 export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup-spark build-spark test-spark lock-spark
-.PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks warehouse-checks-core spark-and-site-checks
+.PHONY: setup-spark build-spark test-spark lock-spark spark-build system-deps-java
+.PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks warehouse-checks-guards warehouse-checks-leakage warehouse-checks-rest site-checks
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -107,7 +107,7 @@ $(TEST_INTERACTIONS)/interactions.parquet: recwarehouse/demo/interactions.py | $
 	$(BIN)/python -m recwarehouse.demo.interactions --interactions 20000 --users 600 --items 400 --seed 11 --repeat-rate 0.2 --out $(TEST_INTERACTIONS)
 interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
 	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
-	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
 
 ## the docs-site test drives Debian's chromium through chromium-driver
 system-deps-browser:
@@ -120,27 +120,39 @@ system-deps-browser:
 	  fi; \
 	fi
 
-## the pytest checks that read the test warehouses
+## the pytest checks that read the test warehouses (all of them, one run)
 warehouse-test: warehouse-build interactions-build system-deps-browser
 	$(MAKE) --no-print-directory warehouse-checks
 warehouse-checks:
 	$(BIN)/pytest -q -m warehouse
 
-## test: ruff, unit tests, dbt build (models + unit tests + data tests) on the test data,
-## sqlfluff, then the warehouse checks and the SQL layer on local Spark compared with DuckDB
-## (test-spark) side by side: each gets half the cores (RECWAREHOUSE_THREADS), so together they
-## fill the machine without oversubscribing it; each one's output is printed when it ends
+## test: every check. The system packages first, one at a time (apt holds a lock); then the checks
+## as a graph of jobs, two at a time on half the cores each (RECWAREHOUSE_THREADS), so together
+## they fill the machine without oversubscribing it. The Spark build needs only the test data, so
+## it starts as soon as its environment is installed, beside the DuckDB builds; the checks that read
+## a build wait for it, and for sqlfluff, whose dbt templater opens the test warehouse for writing
+## (the edges under TEST_GRAPH). Each job's output is printed when it ends.
 HALF_THREADS := $(shell n=$$(( $(RECWAREHOUSE_THREADS) / 2 )); [ $$n -ge 1 ] && echo $$n || echo 1)
-## (the docs-site and source-freshness checks follow Spark to balance the two jobs; fresh-clone runs:
-## 829 s with them on the warehouse side, 839 s here: within noise)
+GUARD_CHECKS := pytests/test_input_guards_warehouse.py pytests/test_staging_warehouse.py
+LEAKAGE_CHECKS := pytests/test_leakage_warehouse.py
 SITE_CHECKS := pytests/test_docs_site_warehouse.py pytests/test_source_freshness_warehouse.py
-test: lint-python unit warehouse-build lint-sql interactions-build system-deps-browser setup-spark
-	@echo "warehouse checks and the Spark comparison, side by side on $(HALF_THREADS) thread(s) each (each prints when it ends)"
-	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) warehouse-checks-core spark-and-site-checks
-warehouse-checks-core:
-	$(BIN)/pytest -q -m warehouse $(addprefix --ignore=,$(SITE_CHECKS))
-spark-and-site-checks:
-	$(MAKE) --no-print-directory spark-checks
+test: system-deps system-deps-browser system-deps-java
+	@echo "the checks as a graph of jobs, two at a time on $(HALF_THREADS) thread(s) each (each prints when it ends)"
+	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) TEST_GRAPH=1 \
+	  spark-checks lint-python unit lint-sql warehouse-checks-guards warehouse-checks-leakage \
+	  warehouse-checks-rest site-checks
+ifeq ($(TEST_GRAPH),1)
+lint-sql: warehouse-build
+spark-checks warehouse-checks-guards warehouse-checks-leakage warehouse-checks-rest site-checks: lint-sql
+warehouse-checks-rest: interactions-build
+endif
+warehouse-checks-guards: setup
+	$(BIN)/pytest -q -m warehouse $(GUARD_CHECKS)
+warehouse-checks-leakage: setup
+	$(BIN)/pytest -q -m warehouse $(LEAKAGE_CHECKS)
+warehouse-checks-rest: setup
+	$(BIN)/pytest -q -m warehouse $(addprefix --ignore=,$(GUARD_CHECKS) $(LEAKAGE_CHECKS) $(SITE_CHECKS))
+site-checks: setup system-deps-browser
 	$(BIN)/pytest -q -m warehouse $(SITE_CHECKS)
 
 ## movielens: the bring-your-own interactions path on MovieLens 100K, read in place
@@ -182,8 +194,8 @@ SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
 SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
-setup-spark: $(SPARK_STAMP)
-$(SPARK_STAMP): requirements-spark.lock
+setup-spark: system-deps-java $(SPARK_STAMP)
+system-deps-java:
 	@if ! command -v java >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Java 17 (needed by Spark)"; \
@@ -192,6 +204,7 @@ $(SPARK_STAMP): requirements-spark.lock
 	    echo "Spark needs Java 17+: run 'sudo apt-get install openjdk-17-jre-headless' (Debian/Ubuntu)"; exit 1; \
 	  fi; \
 	fi
+$(SPARK_STAMP): requirements-spark.lock
 	$(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_BIN)/pip install --quiet --upgrade pip
 	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock
@@ -206,9 +219,10 @@ build-spark: setup-spark demo-data
 test-spark: setup-spark test-data
 	@if [ ! $(RECWAREHOUSE_TEST_DB) -nt $(TEST_DATA)/_corruption.json ]; then $(MAKE) --no-print-directory warehouse-build; fi
 	$(MAKE) --no-print-directory spark-checks
-spark-checks:
+spark-build: setup-spark test-data
 	rm -rf $(SPARK_TEST_DIR)
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' --exclude test_type:generic
+spark-checks: spark-build
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
 
 ## lock-spark: re-resolve the Spark environment and rewrite requirements-spark.lock

@@ -89,6 +89,12 @@ PYTHON_FED_ROWS = {
 }
 
 
+# the JVM options of profiles.yml's spark target (the cores it sees, C1 only, serial GC)
+JVM_OPTIONS = (
+    f"-XX:ActiveProcessorCount={os.environ.get('RECWAREHOUSE_THREADS', '2')} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+)
+
+
 @pytest.fixture(scope="module")
 def spark():
     """A session on the metastore `make test-spark` built (same settings as profiles.yml)."""
@@ -104,7 +110,7 @@ def spark():
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true",
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+        .config("spark.driver.extraJavaOptions", f"{JVM_OPTIONS} -Dderby.system.home={spark_dir}")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .enableHiveSupport()
         .getOrCreate()
