@@ -47,7 +47,7 @@ def test_bad_config_is_refused(tmp_path: Path) -> None:
 
 def q(folder: Path, sql: str) -> list[tuple]:
     con = duckdb.connect()
-    for t in ["users", "trainers", "workouts", "events", "sessions", "feedback"]:
+    for t in ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]:
         con.execute(f"create view {t} as select * from read_parquet('{folder}/{t}.parquet')")
     con.execute(f"create view truth as select * from read_parquet('{folder}/truth/propensities.parquet')")
     return con.execute(sql).fetchall()

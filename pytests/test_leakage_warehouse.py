@@ -26,12 +26,13 @@ pytestmark = pytest.mark.warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
+TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 PYTHON_OUTPUTS = ["ml.ml_ranker_registry", "ml.ml_trainer_serving_scores", "ml.ml_serving_selection"]
 # the SQL models up to every as-of model, then (with the ranker's scores and the serving choice
 # copied in) the scaled scores, the blend and the re-ranker's candidates
 SQL_SELECTION = (
     "+int_trainer_ranking_examples +int_trainer_rule_scores +int_segment_workouts_scored +fct_instructor_flags"
+    " +int_trainer_price_features"
 )
 AFTER_SCORES_SELECTION = "int_trainer_scores_scaled int_trainer_scores_blended int_trainer_rerank_candidates"
 # (table, key columns, columns that are the target week's outcome, not a feature); every as-of
@@ -42,6 +43,7 @@ AS_OF_MODELS = [
     ("intermediate.int_user_features_as_of", ["target_week", "user_id"], []),
     ("intermediate.int_trainer_features_as_of", ["target_week", "trainer_id"], []),
     ("intermediate.int_trainer_rule_scores", ["target_week", "trainer_id"], []),
+    ("intermediate.int_trainer_price_features", ["target_week", "trainer_id"], []),
     ("intermediate.int_user_trainer_candidates", ["target_week", "user_id", "trainer_id"], []),
     ("intermediate.int_trainer_ranking_examples", ["target_week", "user_id", "trainer_id"], ["label"]),
     ("intermediate.int_trainer_scores_scaled", ["target_week", "user_id", "trainer_id"], []),
@@ -93,6 +95,12 @@ def perturb_from(frames: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str
     late_feedback = feedback["feedback_at"] >= cut
     feedback.loc[late_feedback, "liked"] = 1 - feedback.loc[late_feedback, "liked"].clip(0, 1)
     out["feedback"] = feedback[~(late_feedback & (feedback["feedback_id"] % 2 == 0))]
+
+    bookings = out["bookings"]
+    late_bookings = bookings["booked_at"] >= cut
+    bookings.loc[late_bookings, "price_paid"] = bookings.loc[late_bookings, "price_paid"] * 3
+    bookings.loc[late_bookings, "status"] = "accepted"
+    out["bookings"] = bookings[~(late_bookings & (bookings["booking_id"] % 2 == 0))]
 
     newcomer = users.iloc[[0]].assign(user_id="u_after_cut", signup_at=cut + timedelta(hours=1))
     out["users"] = pd.concat([users, newcomer], ignore_index=True)

@@ -44,6 +44,8 @@ KEY_TABLES = [
     "staging.stg_platform__sessions_rejected",
     "staging.stg_platform__feedback",
     "staging.stg_platform__feedback_rejected",
+    "staging.stg_platform__bookings",
+    "staging.stg_platform__bookings_rejected",
     "intermediate.int_user_trainer_weeks_aggregated",
     "intermediate.int_target_weeks",
     "intermediate.int_user_trainer_features_as_of",
@@ -60,6 +62,7 @@ KEY_TABLES = [
     "intermediate.int_segment_workouts_scored",
     "intermediate.int_segment_candidates_filled",
     "intermediate.int_trainer_quality_scored",
+    "intermediate.int_trainer_price_features",
     "marts.dim_segments",
     "marts.fct_instructor_flags",
     # bring-your-own interactions on MovieLens 100K (CSV sources): the SQL before the learners

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.warehouse
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
+TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -42,7 +42,8 @@ BAD_VARS = [
     ),
     (
         "{k: 2.5, decay: 0, validation_week: '2026-02-31', recommendation_mode: best,"
-        " serving_rule_weights: [0, 1.5], serving_rule_weight_tolerance: -1, max_trainer_list_share: 0}",
+        " serving_rule_weights: [0, 1.5], serving_rule_weight_tolerance: -1, max_trainer_list_share: 0,"
+        " price_min_training_bookings: 0}",
         [
             "var 'k' must be a whole number",
             "var 'decay' = 0 is outside (0, 1]",
@@ -51,15 +52,17 @@ BAD_VARS = [
             "var 'serving_rule_weights' must be a non-empty list of numbers in [0, 1], got '[0, 1.5]'",
             "var 'serving_rule_weight_tolerance' = -1 is outside [0, 1]",
             "var 'max_trainer_list_share' = 0 is outside (0, 1]",
+            "var 'price_min_training_bookings' = 0 is outside [1, 100000000]",
         ],
     ),
     (
         "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16', source_warn_after_days: 20,"
-        " source_error_after_days: 10}",
+        " source_error_after_days: 10, price_band_lower_quantile: 0.9, price_band_upper_quantile: 0.5}",
         [
             "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
             "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
             "var 'source_warn_after_days' = 20 must be <= var 'source_error_after_days' = 10",
+            "var 'price_band_lower_quantile' = 0.9 must be below var 'price_band_upper_quantile' = 0.5",
         ],
     ),
     (

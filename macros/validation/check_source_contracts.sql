@@ -1,5 +1,6 @@
 {#- Before any model runs (on-run-start), compare every source file that a selected model reads
-    with its contract in the sources YAML: the file exists, each column with a `data_type` is
+    with its contract in the sources YAML: the file exists (unless its meta says `optional`: then
+    a missing file is an empty table, see `optional_source`), each column with a `data_type` is
     there with a type of that family, and a table whose meta says `require_rows` has rows.
     Stops the run with one message naming, for each fault, the file, the column, the expected
     and the found type. DuckDB only (on Spark the `spark_columns` meta fixes the types). -#}
@@ -23,7 +24,9 @@
         {%- set meta = dict(source.source_meta, **source.meta) -%}
         {%- set path = meta.get('spark_path', '') | replace('{name}', source.identifier) -%}
         {%- if expected and path.endswith('.parquet') -%}
-            {%- do _check_source_file(errors, source, path, expected, meta.get('require_rows', false)) -%}
+            {%- if not meta.get('optional', false) or source_file_exists(path) -%}
+                {%- do _check_source_file(errors, source, path, expected, meta.get('require_rows', false)) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if errors -%}
@@ -36,7 +39,7 @@
 {% macro _check_source_file(errors, source, path, expected, require_rows) %}
     {%- set quoted = "'" ~ path | replace("'", "''") ~ "'" -%}
     {%- set label = path ~ " (source " ~ source.source_name ~ "." ~ source.name ~ ")" -%}
-    {%- if run_query("select count(*) from glob(" ~ quoted ~ ")").columns[0].values()[0] == 0 -%}
+    {%- if not source_file_exists(path) -%}
         {%- do errors.append(label ~ ": file not found") -%}
         {{ return(none) }}
     {%- endif -%}
@@ -70,4 +73,36 @@
         {{ exceptions.raise_compiler_error("unknown contract data_type '" ~ family ~ "'") }}
     {%- endif -%}
     {{ return(accepted[family]) }}
+{% endmacro %}
+
+{#- Does a source's file exist? (DuckDB's glob; other engines: assumed, their reader says if not) -#}
+{% macro source_file_exists(path) %}
+    {%- if target.type != 'duckdb' -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set quoted = "'" ~ path | replace("'", "''") ~ "'" -%}
+    {{ return(run_query("select count(*) from glob(" ~ quoted ~ ")").columns[0].values()[0] > 0) }}
+{% endmacro %}
+
+{#- A source whose meta says `optional`: the source itself when its file exists, else an empty
+    relation with the contract's columns and types (each column's `data_type`), so the models
+    downstream build with no rows. Lineage keeps the source either way. -#}
+{% macro optional_source(source_name, table_name) %}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set meta = dict(node.source_meta, **node.meta) -%}
+    {%- set path = meta.get('spark_path', '') | replace('{name}', node.identifier) -%}
+    {%- if source_file_exists(path) -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {{ log(path ~ " (source " ~ source_name ~ "." ~ table_name ~ ") is not there: it is optional, so it is read as an empty table", info=true) }}
+    {%- set types = {'integer': 'bigint', 'double': 'double', 'varchar': dbt.type_string(), 'timestamp': 'timestamp'} -%}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.append("cast(null as " ~ types[column.data_type | lower] ~ ") as " ~ column.name) -%}
+    {%- endfor -%}
+    {{ return("(select " ~ columns | join(", ") ~ " where false)") }}
 {% endmacro %}

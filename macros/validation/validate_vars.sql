@@ -89,6 +89,16 @@
     {%- do _check_number(errors, 'rerank_negative_ratio', 0, 1000, lower_open=true) -%}
     {%- do _check_number(errors, 'rerank_min_positives', 0, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'long_watch_fraction', 0, 1) -%}
+    {%- do _check_number(errors, 'price_band_lower_quantile', 0, 1, lower_open=true) -%}
+    {%- do _check_number(errors, 'price_band_upper_quantile', 0, 1) -%}
+    {%- if var('price_band_lower_quantile') is number and var('price_band_upper_quantile') is number
+        and var('price_band_lower_quantile') >= var('price_band_upper_quantile') -%}
+        {%- do errors.append("var 'price_band_lower_quantile' = " ~ var('price_band_lower_quantile')
+            ~ " must be below var 'price_band_upper_quantile' = " ~ var('price_band_upper_quantile')) -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'price_min_training_bookings', 1, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'price_min_trainer_bookings', 0, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'price_acceptance_prior_strength', 0, 1000000, lower_open=true) -%}
     {%- do _check_choice(errors, 'interactions_adapter', [none, 'movielens_100k', 'parquet']) -%}
     {%- do _check_choice(errors, 'interactions_split', ['per_user', 'last1', 'global']) -%}
     {%- do _check_choice(errors, 'interactions_mode', ['baseline', 'cf', 'auto']) -%}

@@ -22,13 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback"]
+TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 
 
 def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     frames = {t: pd.read_parquet(src / f"{t}.parquet") for t in TABLES}
     users, trainers, workouts = frames["users"], frames["trainers"], frames["workouts"]
     events, sessions, feedback = frames["events"], frames["sessions"], frames["feedback"]
+    bookings = frames["bookings"]
     added: dict[str, list[tuple[dict, str]]] = {t: [] for t in TABLES}
     future = pd.Timestamp("2099-01-01")
 
@@ -128,6 +129,14 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     bad("feedback", f0, "unknown session_id", feedback_id=next_feedback, session_id=10**12)
     bad("feedback", f0, "liked not 0 or 1", feedback_id=next_feedback + 1, liked=3)
 
+    b0 = bookings.iloc[0]
+    next_booking = int(bookings.booking_id.max()) + 1
+    bad("bookings", b0, "duplicate booking_id", price_paid=b0.price_paid + 1)
+    bad("bookings", b0, "unknown trainer_id", booking_id=next_booking, trainer_id="t_nobody")
+    bad("bookings", b0, "price_paid not finite", booking_id=next_booking + 1, price_paid=float("nan"))
+    bad("bookings", b0, "price_paid not above 0", booking_id=next_booking + 2, price_paid=0.0)
+    bad("bookings", b0, "status not requested, accepted or cancelled", booking_id=next_booking + 3, status="maybe")
+
     # valid rows with free text that once broke generated SQL: quotes, non-Latin scripts, emoji
     # and a very long speciality (they must be staged, and get safe, distinct flag columns)
     edge_specialities = ["Women's health, yoga", "瑜伽", "🧘", "x" * 20_000]
@@ -136,6 +145,8 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
         row = t0.to_dict()
         row.update(trainer_id=f"t_edge_{i}", name=f"Edge case {i}", specialities=text)
         valid_added["trainers"].append(row)
+    # a status as people type it (case, spaces): valid, folded to `accepted`
+    valid_added["bookings"].append({**b0.to_dict(), "booking_id": next_booking + 4, "status": " Accepted "})
 
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, list[dict[str, str]]] = {}

@@ -3,9 +3,9 @@
     python -m recwarehouse.demo.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 \
         --seed 42 --out data/demo
 
-Writes one Parquet file per raw table (users, trainers, workouts, events, sessions, feedback) and,
-in ``truth/``, the true engagement probability of every (user, trainer, week) — read by benchmarks
-only, never by dbt.
+Writes one Parquet file per raw table (users, trainers, workouts, events, sessions, feedback,
+bookings) and, in ``truth/``, the true engagement probability of every (user, trainer, week) and
+each trainer's true price acceptance (``bookings.py``) — read by benchmarks only, never by dbt.
 
 Engagement follows hidden structure that a good ranker can learn from the logs:
 
@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recwarehouse.demo import bookings as booking_model
 from recwarehouse.demo import catalog
 
 US_PER_SECOND = 1_000_000
@@ -387,7 +388,12 @@ def generate(cfg: GeneratorConfig, out: Path) -> dict[str, int]:
         prev_clicks = np.bincount(ct, minlength=T).astype(float)
 
     out.mkdir(parents=True, exist_ok=True)
-    counts = _write_tables(p, out, imps, clicks, views, sessions, feedback)
+    end_us = p.start_us + cfg.weeks * US_PER_WEEK
+    booked = booking_model.generate_bookings(p, views, end_us, US_PER_WEEK, cfg.seed)
+    counts = _write_tables(p, out, imps, clicks, views, sessions, feedback, booked)
+    if cfg.truth:  # one row per trainer: always small
+        (out / "truth").mkdir(exist_ok=True)
+        _write(booking_model.truth_table(booked, _ids("t", cfg.trainers, 4)), out / "truth" / "price_truth.parquet")
     if write_truth:
         _write_truth(p, out, truth)
     (out / "_generator.json").write_text(
@@ -404,7 +410,7 @@ def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
 
 
-def _write_tables(p, out, imps, clicks, views, sessions, feedback) -> dict[str, int]:
+def _write_tables(p, out, imps, clicks, views, sessions, feedback, booked) -> dict[str, int]:
     cfg = p.cfg
     user_ids = _ids("u", cfg.users, 6)
     trainer_ids = _ids("t", cfg.trainers, 4)
@@ -514,6 +520,7 @@ def _write_tables(p, out, imps, clicks, views, sessions, feedback) -> dict[str, 
         "events": events,
         "sessions": sessions_t,
         "feedback": feedback_t,
+        "bookings": booking_model.bookings_table(booked, user_ids, trainer_ids, _ts),
     }
     for name, table in tables.items():
         _write(table, out / f"{name}.parquet")
@@ -536,7 +543,6 @@ def _write_truth(p: _Platform, out: Path, truth: list[tuple]) -> None:
             "p_label": np.concatenate([x[5] for x in truth]),
         }
     )
-    (out / "truth").mkdir(exist_ok=True)
     _write(table, out / "truth" / "propensities.parquet")
 
 

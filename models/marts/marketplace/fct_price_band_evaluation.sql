@@ -1,0 +1,73 @@
+{#- Are the bands calibrated? The bands of the validation week (learned from bookings before it)
+    against the sessions accepted that week: the share of accepted prices inside [min, max] should
+    be near the nominal coverage (upper - lower band quantile). One row per method and one for all. -#}
+
+with
+
+bands as (
+    select * from {{ ref('ml_trainer_price_bands') }}
+    where split = 'validation'
+),
+
+accepted as (
+    select * from {{ ref('stg_platform__bookings') }}
+    where is_accepted
+),
+
+scored as (
+    select
+        bands.method,
+        bands.trainer_id,
+        accepted.price_paid,
+        bands.min_price,
+        bands.optimal_price,
+        bands.max_price,
+        case when accepted.price_paid between bands.min_price and bands.max_price then 1 else 0 end as is_inside,
+        case when accepted.price_paid < bands.min_price then 1 else 0 end as is_below,
+        (bands.max_price - bands.min_price) / nullif(bands.optimal_price, 0) as relative_width
+    from bands
+    inner join accepted
+        on
+            bands.trainer_id = accepted.trainer_id
+            and bands.target_week = accepted.booked_week
+),
+
+by_method as (
+    select
+        method,
+        count(distinct trainer_id) as trainers,
+        count(*) as accepted_bookings,
+        avg(is_inside) as share_inside_band,
+        avg(is_below) as share_below_min,
+        1 - avg(is_inside) - avg(is_below) as share_above_max,
+        avg(relative_width) as mean_relative_width
+    from scored
+    group by method
+    union all
+    select
+        'all' as method,
+        count(distinct trainer_id) as trainers,
+        count(*) as accepted_bookings,
+        avg(is_inside) as share_inside_band,
+        avg(is_below) as share_below_min,
+        1 - avg(is_inside) - avg(is_below) as share_above_max,
+        avg(relative_width) as mean_relative_width
+    from scored
+),
+
+final as (
+    select
+        by_method.method,
+        weeks.validation_week,
+        by_method.trainers,
+        by_method.accepted_bookings,
+        by_method.share_inside_band,
+        {{ var('price_band_upper_quantile') }} - {{ var('price_band_lower_quantile') }} as nominal_coverage,
+        by_method.share_below_min,
+        by_method.share_above_max,
+        by_method.mean_relative_width
+    from by_method
+    cross join (select max(target_week) as validation_week from bands) as weeks
+)
+
+select * from final

@@ -1,0 +1,57 @@
+"""Price bands per trainer for the validation week (to check them against the bookings that week)
+and the serve week (to suggest), each learned only from bookings settled before that week
+(`recwarehouse.marketplace.pricing`)."""
+
+import pandas as pd
+
+from recwarehouse import thread_limit
+from recwarehouse.marketplace.pricing import PriceSettings, fit, suggest
+from recwarehouse.progress import log
+
+
+def model(dbt, session):
+    settings = PriceSettings(
+        lower_quantile=float(dbt.config.get("price_band_lower_quantile")),
+        upper_quantile=float(dbt.config.get("price_band_upper_quantile")),
+        min_training_bookings=int(dbt.config.get("price_min_training_bookings")),
+        min_trainer_bookings=int(dbt.config.get("price_min_trainer_bookings")),
+        seed=int(dbt.config.get("random_seed")),
+    )
+    features = dbt.ref("int_trainer_price_features").df()
+    bookings = dbt.ref("stg_platform__bookings").filter("status in ('accepted', 'cancelled')").df()
+    # each settled booking with its trainer's features as of the booking's own week
+    examples = bookings.merge(
+        features, left_on=["trainer_id", "booked_week"], right_on=["trainer_id", "target_week"], how="inner"
+    )
+    out = []
+    for split in ["validation", "serve"]:
+        week_rows = features[features["split"] == split]
+        if week_rows.empty:
+            continue
+        week = week_rows["target_week"].iloc[0]
+        before = examples[pd.to_datetime(examples["booked_week"]) < pd.to_datetime(week)]
+        with thread_limit():
+            models = fit(before, settings)
+        if models is None:
+            log(
+                f"price bands for {split} week {week}: {int(before['is_accepted'].sum())} accepted bookings before it "
+                f"(< price_min_training_bookings = {settings.min_training_bookings}): every band is the market rule"
+            )
+        else:
+            log(
+                f"price bands for {split} week {week}: learned from {models['bookings']:,} settled bookings "
+                f"({models['accepted_bookings']:,} accepted)"
+            )
+        bands = suggest(week_rows, models, settings)
+        bands["split"] = split
+        bands["training_bookings"] = 0 if models is None else models["bookings"]
+        bands["training_accepted_bookings"] = 0 if models is None else models["accepted_bookings"]
+        out.append(bands)
+        log(f"  {len(bands)} trainers: " + ", ".join(f"{m} {n}" for m, n in bands["method"].value_counts().items()))
+    columns = [
+        "trainer_id", "target_week", "split", "min_price", "optimal_price", "max_price", "method",
+        "modelled_acceptance", "training_bookings", "training_accepted_bookings",
+    ]  # fmt: skip
+    if not out:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.concat(out, ignore_index=True)[columns]

@@ -1,0 +1,1 @@
+"""Marketplace: price bands per trainer (and, later, feedback on recommendations)."""
