@@ -22,7 +22,7 @@ def test_an_empty_warehouse_gets_every_chart_as_a_picture_that_says_what_to_run(
     assert "make bench-scale" in status["scale_ladder"]
 
 
-def test_the_exposure_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:
+def test_the_exposure_price_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
         con.sql("create schema marts")
@@ -33,6 +33,13 @@ def test_the_exposure_and_scale_charts_draw_from_their_sources(tmp_path: Path) -
             "as t(serve_week, mode_used, trainer_id, trainer_name, lists, share_of_lists, gini_exposure, "
             "catalog_coverage, top_trainer_share)"
         )
+        con.sql(
+            "create table marts.fct_trainer_price_suggestions as select * from (values "
+            "('t1', 'Ann', date '2026-03-02', 40.0, 48.0, 55.0, 'learned', 50.0, 12),"
+            "('t2', 'Bo', date '2026-03-02', 35.0, 42.5, 50.0, 'market_rule', 39.0, 2)) "
+            "as t(trainer_id, trainer_name, serve_week, min_price, optimal_price, max_price, method, current_price, "
+            "own_bookings)"
+        )
     bench = tmp_path / "bench"
     (bench / "scale").mkdir(parents=True)
     (bench / "scale" / "ladder.json").write_text(
@@ -41,6 +48,7 @@ def test_the_exposure_and_scale_charts_draw_from_their_sources(tmp_path: Path) -
     )
     status = render(db, tmp_path / "charts", truth=None, backtest_db=None, bench=bench)
     assert status["exposure"] == "drawn"
+    assert status["price_bands"] == "drawn"
     assert status["scale_ladder"] == "drawn"
     assert status["leaderboard"].startswith("no data")
 

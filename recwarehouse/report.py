@@ -36,6 +36,7 @@ CHARTS = {
     "exposure": "trainer exposure: Lorenz curve and share of lists per trainer",
     "rejects": "reject reasons per raw table",
     "scale_ladder": "the scale ladder (bench/scale.py)",
+    "price_bands": "price bands per trainer: the band, the suggestion and the current price",
 }
 DPI = 110
 
@@ -50,6 +51,7 @@ DOCS_PAGES = {
     "model/model.recwarehouse.fct_recommendation_outcomes": ["backtest"],
     "model/model.recwarehouse.fct_trainer_exposure": ["exposure"],
     "model/model.recwarehouse.stg_platform__events_rejected": ["rejects"],
+    "model/model.recwarehouse.fct_trainer_price_suggestions": ["price_bands"],
 }
 
 
@@ -112,7 +114,7 @@ def leaderboard(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
         ax.set_xticks(x, names)
         ax.set_ylabel("% of the oracle's NDCG (100 = oracle)")
         ax.set_title("Generated worlds (bench/ranking_vs_oracle.py)")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -250,6 +252,27 @@ def rejects(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     return fig
 
 
+def price_bands(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
+    table = _table(con, "marts", "fct_trainer_price_suggestions")
+    if table.empty:
+        raise MissingDataError("no trainer has a price suggestion yet")
+    # the 25 trainers with the most bookings, cheapest suggestion at the bottom
+    top = table.sort_values(["own_bookings", "trainer_id"], ascending=[False, True]).head(25)
+    top = top.sort_values(["optimal_price", "trainer_id"]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(10, 0.28 * len(top) + 1.6))
+    y = np.arange(len(top))
+    colours = top["method"].map({"learned": "tab:green", "market_rule": "tab:orange"}).fillna("tab:gray")
+    ax.hlines(y, top["min_price"], top["max_price"], colors=colours, linewidth=6, alpha=0.45)
+    ax.scatter(top["optimal_price"], y, color=colours, zorder=3, label="suggested price (band: min to max)")
+    ax.scatter(top["current_price"], y, marker="|", s=160, color="black", zorder=4, label="current price")
+    ax.set_yticks(y, top["trainer_name"] + " (" + top["trainer_id"] + ", " + top["method"].str.replace("_", " ") + ")",
+                  fontsize=8)  # fmt: skip
+    ax.set_xlabel("price per session")
+    ax.set_title(f"Price bands, serve week {_day(top['serve_week'].iloc[0])}: the 25 most booked trainers")
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
 def scale_ladder(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     path = ctx["bench"] / "scale" / "ladder.json"
     if not path.exists():
@@ -278,6 +301,7 @@ DRAW: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], plt.Figure]] = {
     "exposure": exposure,
     "rejects": rejects,
     "scale_ladder": scale_ladder,
+    "price_bands": price_bands,
 }
 
 
