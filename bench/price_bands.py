@@ -5,8 +5,9 @@
 Per generated world (the worlds of bench/ranking_vs_oracle.py), builds only the price path
 (`dbt build --select +fct_trainer_price_suggestions +fct_price_band_evaluation`) and prints:
 
-* calibration on the validation week: the share of that week's accepted prices inside the bands
-  learned from the weeks before, against the nominal coverage (`fct_price_band_evaluation`);
+* calibration, as a rolling backtest over the weeks before the serve week: the share of each
+  week's accepted prices inside the bands learned from the weeks before it, against the nominal
+  coverage (`fct_price_band_evaluation`);
 * revenue in the serve week: the expected revenue per booking request of each trainer under the
   generator's true acceptance curve (`recwarehouse.demo.bookings.acceptance`, with each trainer's
   quality, market and requesters' budget mix from `truth/price_truth.parquet`), at the suggested
@@ -94,7 +95,7 @@ def main() -> None:
         f"{'world':<12}{'build s':>8}{'learned':>9}{'in band':>9}{'nominal':>9}{'accepted':>10}"
         f"{'suggested':>11}{'market rule':>13}{'current':>9}"
     )
-    print("expected revenue per request as % of the true optimum (serve week); calibration on the validation week")
+    print("expected revenue per request as % of the true optimum (serve week); calibration over the earlier weeks")
     print(header)
     rows = []
     for world in [w for w in WORLDS if w.name in a.worlds]:

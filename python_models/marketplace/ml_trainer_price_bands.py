@@ -1,5 +1,6 @@
-"""Price bands per trainer for the validation week (to check them against the bookings that week)
-and the serve week (to suggest), each learned only from bookings settled before that week
+"""Price bands per trainer for every target week: the serve week's are the suggestions, the
+earlier weeks' are checked against the bookings accepted in them (fct_price_band_evaluation).
+Each week's bands are learned only from bookings settled before that week
 (`recwarehouse.marketplace.pricing`)."""
 
 import pandas as pd
@@ -24,22 +25,19 @@ def model(dbt, session):
         features, left_on=["trainer_id", "booked_week"], right_on=["trainer_id", "target_week"], how="inner"
     )
     out = []
-    for split in ["validation", "serve"]:
-        week_rows = features[features["split"] == split]
-        if week_rows.empty:
-            continue
-        week = week_rows["target_week"].iloc[0]
+    for week, week_rows in features.groupby("target_week", sort=True):
+        split, day = week_rows["split"].iloc[0], pd.Timestamp(week).date()
         before = examples[pd.to_datetime(examples["booked_week"]) < pd.to_datetime(week)]
         with thread_limit():
             models = fit(before, settings)
         if models is None:
             log(
-                f"price bands for {split} week {week}: {int(before['is_accepted'].sum())} accepted bookings before it "
+                f"price bands for {split} week {day}: {int(before['is_accepted'].sum())} accepted bookings before it "
                 f"(< price_min_training_bookings = {settings.min_training_bookings}): every band is the market rule"
             )
         else:
             log(
-                f"price bands for {split} week {week}: learned from {models['bookings']:,} settled bookings "
+                f"price bands for {split} week {day}: learned from {models['bookings']:,} settled bookings "
                 f"({models['accepted_bookings']:,} accepted)"
             )
         bands = suggest(week_rows, models, settings)

@@ -1,12 +1,13 @@
-{#- Are the bands calibrated? The bands of the validation week (learned from bookings before it)
-    against the sessions accepted that week: the share of accepted prices inside [min, max] should
-    be near the nominal coverage (upper - lower band quantile). One row per method and one for all. -#}
+{#- Are the bands calibrated? Every week's bands before the serve week (each learned from the
+    bookings before its week) against the sessions accepted that week, a rolling backtest: the
+    share of accepted prices inside [min, max] should be near the nominal coverage (upper - lower
+    band quantile). One row per method and one for all. -#}
 
 with
 
 bands as (
     select * from {{ ref('ml_trainer_price_bands') }}
-    where split = 'validation'
+    where split != 'serve'
 ),
 
 accepted as (
@@ -18,6 +19,7 @@ scored as (
     select
         bands.method,
         bands.trainer_id,
+        bands.target_week,
         accepted.price_paid,
         bands.min_price,
         bands.optimal_price,
@@ -35,6 +37,9 @@ scored as (
 by_method as (
     select
         method,
+        count(distinct target_week) as weeks,
+        min(target_week) as first_week,
+        max(target_week) as last_week,
         count(distinct trainer_id) as trainers,
         count(*) as accepted_bookings,
         avg(is_inside) as share_inside_band,
@@ -46,6 +51,9 @@ by_method as (
     union all
     select
         'all' as method,
+        count(distinct target_week) as weeks,
+        min(target_week) as first_week,
+        max(target_week) as last_week,
         count(distinct trainer_id) as trainers,
         count(*) as accepted_bookings,
         avg(is_inside) as share_inside_band,
@@ -58,7 +66,9 @@ by_method as (
 final as (
     select
         by_method.method,
-        weeks.validation_week,
+        by_method.weeks,
+        by_method.first_week,
+        by_method.last_week,
         by_method.trainers,
         by_method.accepted_bookings,
         by_method.share_inside_band,
@@ -67,7 +77,6 @@ final as (
         by_method.share_above_max,
         by_method.mean_relative_width
     from by_method
-    cross join (select max(target_week) as validation_week from bands) as weeks
 )
 
 select * from final
