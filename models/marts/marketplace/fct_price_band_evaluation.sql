@@ -36,7 +36,7 @@ scored as (
 
 by_method as (
     select
-        method,
+        coalesce(method, 'all') as method,
         count(distinct target_week) as weeks,
         min(target_week) as first_week,
         max(target_week) as last_week,
@@ -47,20 +47,7 @@ by_method as (
         1 - avg(is_inside) - avg(is_below) as share_above_max,
         avg(relative_width) as mean_relative_width
     from scored
-    group by method
-    union all
-    select
-        'all' as method,
-        count(distinct target_week) as weeks,
-        min(target_week) as first_week,
-        max(target_week) as last_week,
-        count(distinct trainer_id) as trainers,
-        count(*) as accepted_bookings,
-        avg(is_inside) as share_inside_band,
-        avg(is_below) as share_below_min,
-        1 - avg(is_inside) - avg(is_below) as share_above_max,
-        avg(relative_width) as mean_relative_width
-    from scored
+    group by rollup(method)
 ),
 
 final as (
@@ -72,7 +59,9 @@ final as (
         by_method.trainers,
         by_method.accepted_bookings,
         by_method.share_inside_band,
-        {{ var('price_band_upper_quantile') }} - {{ var('price_band_lower_quantile') }} as nominal_coverage,
+        cast(
+            {{ var('price_band_upper_quantile') }} - {{ var('price_band_lower_quantile') }} as double
+        ) as nominal_coverage,
         by_method.share_below_min,
         by_method.share_above_max,
         by_method.mean_relative_width
