@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from recwarehouse.demo import bookings as truth
-from recwarehouse.marketplace.pricing import FEATURES, PriceSettings, fit, ordered_band, revenue_optimal, suggest
+from recwarehouse.marketplace.pricing import (
+    FEATURES,
+    PriceSettings,
+    _calibration_split,
+    conformal_margin,
+    fit,
+    ordered_band,
+    revenue_optimal,
+    suggest,
+)
 
 
 def test_the_band_is_ordered_whatever_order_the_quantiles_came_in() -> None:
@@ -21,6 +30,24 @@ def test_the_optimal_price_maximises_price_times_acceptance_on_the_grid() -> Non
     best, p_best = revenue_optimal(np.array([20.0, 60.0]), np.array([80.0, 90.0]), lambda p: 1 - p / 100, points=61)
     assert best.tolist() == pytest.approx([50.0, 60.0])
     assert p_best.tolist() == pytest.approx([0.5, 0.4])
+
+
+def test_the_conformal_margin_is_the_right_order_statistic_of_the_scores() -> None:
+    scores = np.array([3.0, -1.0, 1.0, 0.0, 2.0])
+    assert conformal_margin(scores, 0.8) == 3.0  # ceil(6 x 0.8) = 5th smallest
+    assert conformal_margin(scores, 0.5) == 1.0  # ceil(6 x 0.5) = 3rd smallest
+    assert conformal_margin(scores, 0.1) == -1.0  # a band wider than needed narrows
+
+
+def test_the_last_week_calibrates_only_when_both_parts_are_big_enough() -> None:
+    week = np.repeat(pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19"]), [150, 100, 60])
+    accepted = pd.DataFrame({"booked_week": week, "price_to_market": 1.0})
+    proper, held = _calibration_split(accepted, PriceSettings(min_training_bookings=200))
+    assert len(proper) == 250 and len(held) == 60
+    proper, held = _calibration_split(accepted, PriceSettings(min_training_bookings=300))
+    assert len(proper) == 310 and held is None  # the weeks before the last are too few to learn from
+    proper, held = _calibration_split(accepted.iloc[:260], PriceSettings(min_training_bookings=200))
+    assert held is None  # 10 bookings in the last week are too few to calibrate on
 
 
 def _world(rng: np.random.Generator, trainers: int, requests: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -36,9 +36,15 @@ def model(dbt, session):
                 f"(< price_min_training_bookings = {settings.min_training_bookings}): every band is the market rule"
             )
         else:
+            calibration = (
+                "not conformalised (too few bookings to hold the last week out)"
+                if models["calibrated_on"] is None
+                else f"conformalised on week {pd.Timestamp(models['calibrated_on']).date()}: "
+                f"ends moved by {models['widen']:+.3f} (log price)"
+            )
             log(
                 f"price bands for {split} week {day}: learned from {models['bookings']:,} settled bookings "
-                f"({models['accepted_bookings']:,} accepted)"
+                f"({models['accepted_bookings']:,} accepted), {calibration}"
             )
         bands = suggest(week_rows, models, settings)
         bands["split"] = split

@@ -7,7 +7,12 @@ joined with its trainer's features as of the booking's own week (`int_trainer_pr
   market median list price (log ratio, so one model serves cheap and dear markets), at the lower
   and upper band quantiles (vars, 0.1 and 0.9) and the median, on the price levels
   (`BAND_FEATURES`: the trainer's list price, the market's median accepted price and the
-  trainer's own average accepted price, each against the market median list price). `min_price <= max_price` by
+  trainer's own average accepted price, each against the market median list price). The fits
+  learn on every week but the last before S and are then conformalised on that last week
+  (`conformal_margin`): both ends move out (or in) by the score that makes the band hold its
+  nominal share there. A trainer charges one price a week, so bookings of one week are not
+  independent draws, but weeks are; without the held-out week the bands held 72% of accepted
+  prices against 80% on the bench worlds, with it 79%. `min_price <= max_price` by
   construction (`ordered_band`), whatever the three fits say.
 * **The optimal price.** A LightGBM classifier of acceptance, constrained to be non-increasing in
   the price (against the market median and against the trainer's list price). The optimal price
@@ -54,6 +59,7 @@ FEATURES = [
 BAND_FEATURES = ["list_price_to_market", "market_price_median_to_market", "own_avg_accepted_price_to_market"]
 PRICE_FEATURES = ["price_to_market", "price_to_list"]  # the acceptance model's, non-increasing
 GRID_POINTS = 41
+MIN_CALIBRATION_BOOKINGS = 50  # accepted bookings in the last week before the band is calibrated on it
 BAND_PARAMS = {"n_estimators": 60, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 100}
 ACCEPT_PARAMS = {"n_estimators": 150, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 20}
 _FIXED = {"deterministic": True, "force_row_wise": True, "verbose": -1}
@@ -100,6 +106,28 @@ def revenue_optimal(
     return prices[rows, best], p_accept[rows, best]
 
 
+def conformal_margin(scores: np.ndarray, coverage: float) -> float:
+    """How far (log scale) to widen a quantile band so it holds `coverage` of held-out values
+    (conformalised quantile regression, Romano et al. 2019): the ceil((n + 1) coverage)-th
+    smallest conformity score max(low - y, y - high); negative when the band is wider than needed."""
+    n = scores.size
+    rank = min(int(np.ceil((n + 1) * coverage)), n)
+    return float(np.sort(scores)[rank - 1])
+
+
+def _calibration_split(accepted: pd.DataFrame, settings: PriceSettings) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The bands learn on every week but the last and are calibrated on the last one, whose
+    prices are new draws for every trainer (a trainer charges one price a week, so bookings of one
+    week are not independent of each other, but weeks are); without enough of either, no split."""
+    if "booked_week" not in accepted or accepted["booked_week"].nunique() < 2:
+        return accepted, None
+    last = accepted["booked_week"].max()
+    proper, held = accepted[accepted["booked_week"] < last], accepted[accepted["booked_week"] == last]
+    if len(proper) < settings.min_training_bookings or len(held) < MIN_CALIBRATION_BOOKINGS:
+        return accepted, None
+    return proper, held
+
+
 def _regressor(alpha: float | None, seed: int) -> lgb.LGBMRegressor:
     objective = {"objective": "quantile", "alpha": alpha} if alpha is not None else {"objective": "regression"}
     return lgb.LGBMRegressor(**BAND_PARAMS, **objective, **_FIXED, random_state=seed, n_jobs=threads())
@@ -112,18 +140,31 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     accepted = data[data["is_accepted"].astype(bool)]
     if len(accepted) < settings.min_training_bookings or data["is_accepted"].nunique() < 2:
         return None
-    x_band = accepted[BAND_FEATURES].astype(float)
-    y_band = np.log(accepted["price_to_market"].astype(float))
+    proper, held = _calibration_split(accepted, settings)
+    y_proper = np.log(proper["price_to_market"].astype(float))
     band = {
-        name: _regressor(alpha, settings.seed).fit(x_band, y_band)
+        name: _regressor(alpha, settings.seed).fit(proper[BAND_FEATURES].astype(float), y_proper)
         for name, alpha in [("low", settings.lower_quantile), ("middle", 0.5), ("high", settings.upper_quantile)]
     }
+    widen, calibrated_on = 0.0, None
+    if held is not None:  # conformalised quantile regression on the held-out last week
+        x_held, y_held = held[BAND_FEATURES].astype(float), np.log(held["price_to_market"].astype(float))
+        scores = np.maximum(band["low"].predict(x_held) - y_held, y_held - band["high"].predict(x_held))
+        widen = conformal_margin(scores.to_numpy(), settings.upper_quantile - settings.lower_quantile)
+        calibrated_on = held["booked_week"].iloc[0]
     columns = FEATURES + PRICE_FEATURES
     monotone = [0] * len(FEATURES) + [-1] * len(PRICE_FEATURES)
     accept = lgb.LGBMClassifier(
         **ACCEPT_PARAMS, monotone_constraints=monotone, **_FIXED, random_state=settings.seed, n_jobs=threads()
     ).fit(data[columns].astype(float), data["is_accepted"].astype(int))
-    return {"band": band, "accept": accept, "accepted_bookings": len(accepted), "bookings": len(data)}
+    return {
+        "band": band,
+        "widen": widen,
+        "calibrated_on": calibrated_on,
+        "accept": accept,
+        "accepted_bookings": len(accepted),
+        "bookings": len(data),
+    }
 
 
 def suggest(trainers: pd.DataFrame, models: dict | None, settings: PriceSettings) -> pd.DataFrame:
@@ -140,7 +181,8 @@ def suggest(trainers: pd.DataFrame, models: dict | None, settings: PriceSettings
         if learned.any():
             rows = data.loc[learned]
             x = rows[BAND_FEATURES].astype(float)
-            pred = {name: np.exp(m.predict(x)) * market[learned] for name, m in models["band"].items()}
+            shift = {"low": -models["widen"], "middle": 0.0, "high": models["widen"]}
+            pred = {name: np.exp(m.predict(x) + shift[name]) * market[learned] for name, m in models["band"].items()}
             lo, _, hi = ordered_band(pred["low"], pred["middle"], pred["high"])
 
             def accept(prices: np.ndarray) -> np.ndarray:
