@@ -1,8 +1,8 @@
-"""The one place LightGBM models are made: every ranker and classifier of the project is
-deterministic (same data and seed, same model, whatever the thread count), row-wise, quiet, and
-uses the project's thread setting (`recwarehouse.threads()`). The weekly trainer rankers train
+"""The one place LightGBM models are made: every ranker, classifier and regressor of the project
+is deterministic (same data and seed, same model, whatever the thread count), row-wise, quiet,
+and uses the project's thread setting (`recwarehouse.threads()`). The weekly trainer rankers train
 through the core API on one binned Dataset shared by every fit on the same rows; the re-rankers
-use the scikit-learn API."""
+and the price models use the scikit-learn API."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ _FIXED = {"deterministic": True, "force_row_wise": True, "verbose": -1}
 def lightgbm_ranker(params: dict, seed: int) -> lgb.LGBMRanker:
     """A LambdaRank model (`params` holds the objective's settings)."""
     return lgb.LGBMRanker(**params, **_FIXED, random_state=seed, n_jobs=threads())
+
+
+def lightgbm_classifier(params: dict, seed: int) -> lgb.LGBMClassifier:
+    """A binary classifier (`params` may hold monotone_constraints and the like)."""
+    return lgb.LGBMClassifier(**params, **_FIXED, random_state=seed, n_jobs=threads())
+
+
+def lightgbm_regressor(params: dict, seed: int) -> lgb.LGBMRegressor:
+    """A regressor (`params` holds the objective, e.g. quantile with its alpha)."""
+    return lgb.LGBMRegressor(**params, **_FIXED, random_state=seed, n_jobs=threads())
 
 
 def lightgbm_dataset(x, y, groups, feature_names: list[str]) -> lgb.Dataset:

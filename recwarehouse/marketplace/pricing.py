@@ -29,11 +29,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from recwarehouse import threads
+from recwarehouse.boosting import lightgbm_classifier, lightgbm_regressor
 
 # trainer-level inputs of every model (the booking's own price is never one of the band's)
 FEATURES = [
@@ -62,7 +61,6 @@ GRID_POINTS = 41
 MIN_CALIBRATION_BOOKINGS = 50  # accepted bookings in the last week before the band is calibrated on it
 BAND_PARAMS = {"n_estimators": 60, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 100}
 ACCEPT_PARAMS = {"n_estimators": 150, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 20}
-_FIXED = {"deterministic": True, "force_row_wise": True, "verbose": -1}
 
 
 @dataclass(frozen=True)
@@ -128,11 +126,6 @@ def _calibration_split(accepted: pd.DataFrame, settings: PriceSettings) -> tuple
     return proper, held
 
 
-def _regressor(alpha: float | None, seed: int) -> lgb.LGBMRegressor:
-    objective = {"objective": "quantile", "alpha": alpha} if alpha is not None else {"objective": "regression"}
-    return lgb.LGBMRegressor(**BAND_PARAMS, **objective, **_FIXED, random_state=seed, n_jobs=threads())
-
-
 def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     """The band and acceptance models from settled bookings (`examples`: trainer features as of
     the booking's week, `price_paid`, `is_accepted`), or None when the evidence is too thin."""
@@ -143,7 +136,9 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     proper, held = _calibration_split(accepted, settings)
     y_proper = np.log(proper["price_to_market"].astype(float))
     band = {
-        name: _regressor(alpha, settings.seed).fit(proper[BAND_FEATURES].astype(float), y_proper)
+        name: lightgbm_regressor({**BAND_PARAMS, "objective": "quantile", "alpha": alpha}, settings.seed).fit(
+            proper[BAND_FEATURES].astype(float), y_proper
+        )
         for name, alpha in [("low", settings.lower_quantile), ("middle", 0.5), ("high", settings.upper_quantile)]
     }
     widen, calibrated_on = 0.0, None
@@ -154,9 +149,8 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
         calibrated_on = held["booked_week"].iloc[0]
     columns = FEATURES + PRICE_FEATURES
     monotone = [0] * len(FEATURES) + [-1] * len(PRICE_FEATURES)
-    accept = lgb.LGBMClassifier(
-        **ACCEPT_PARAMS, monotone_constraints=monotone, **_FIXED, random_state=settings.seed, n_jobs=threads()
-    ).fit(data[columns].astype(float), data["is_accepted"].astype(int))
+    accept = lightgbm_classifier({**ACCEPT_PARAMS, "monotone_constraints": monotone}, settings.seed)
+    accept.fit(data[columns].astype(float), data["is_accepted"].astype(int))
     return {
         "band": band,
         "widen": widen,
