@@ -48,7 +48,7 @@ system-deps:
 	  fi; \
 	fi
 
-GENERATOR := recwarehouse/demo/generate.py recwarehouse/demo/catalog.py recwarehouse/demo/corrupt.py recwarehouse/demo/bookings.py
+GENERATOR := recwarehouse/demo/generate.py recwarehouse/demo/catalog.py recwarehouse/demo/corrupt.py recwarehouse/demo/bookings.py recwarehouse/demo/recommendation_feedback.py
 
 demo-data: setup $(DEMO)/_generator.json
 $(DEMO)/_generator.json: $(GENERATOR) | $(STAMP)

@@ -9,6 +9,9 @@ import duckdb
 import numpy as np
 import pytest
 
+from recwarehouse.demo import catalog
+from recwarehouse.demo import recommendation_feedback as said
+from recwarehouse.demo.catalog import RAW_TABLES
 from recwarehouse.demo.generate import GeneratorConfig, generate
 
 SMALL = GeneratorConfig(users=400, trainers=30, workouts=150, weeks=5, seed=3)
@@ -47,7 +50,7 @@ def test_bad_config_is_refused(tmp_path: Path) -> None:
 
 def q(folder: Path, sql: str) -> list[tuple]:
     con = duckdb.connect()
-    for t in ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]:
+    for t in RAW_TABLES:
         con.execute(f"create view {t} as select * from read_parquet('{folder}/{t}.parquet')")
     con.execute(f"create view truth as select * from read_parquet('{folder}/truth/propensities.parquet')")
     return con.execute(sql).fetchall()
@@ -144,3 +147,59 @@ def test_truth_is_a_probability_and_predicts_labels(small: Path) -> None:
     # calibrated: the mean predicted probability matches the realised rate within a few percent
     assert abs(p.mean() - y.mean()) < 0.1 * y.mean()
     assert y[p > np.quantile(p, 0.9)].mean() > 5 * y[p < np.quantile(p, 0.5)].mean()
+
+
+def test_recommendation_feedback_is_on_served_pairs_after_the_served_week(small: Path) -> None:
+    ((n, unserved, early, types),) = q(
+        small,
+        """
+        with served as (
+            select distinct user_id, trainer_id, cast(date_trunc('week', event_at) as date) as served_week
+            from events where event_type = 'impression')
+        select count(*), count(*) filter (where s.user_id is null),
+               count(*) filter (where f.given_at < f.served_week), list(distinct f.feedback_type order by 1)
+        from recommendation_feedback f left join served s using (user_id, trainer_id, served_week)
+        """,
+    )
+    assert n > 500 and unserved == 0 and early == 0
+    assert sorted(types) == sorted(catalog.FEEDBACK_TYPES)
+
+
+def test_recommendation_feedback_follows_its_hidden_causes(small: Path) -> None:
+    """helpful only after a click; wrong_speciality only where no speciality of the trainer serves
+    the goal (nearby accepted specialities included, as written to truth/); too_expensive more
+    often for dearer trainers."""
+    rows = q(
+        small,
+        """
+        with clicked as (
+            select distinct user_id, trainer_id, cast(date_trunc('week', event_at) as date) as served_week
+            from events where event_type = 'click')
+        select f.feedback_type, c.user_id is not null, u.goal, t.specialities, t.price_per_session
+        from recommendation_feedback f
+        join users u using (user_id) join trainers t using (trainer_id)
+        left join clicked c using (user_id, trainer_id, served_week)
+        """,
+    )
+    assert all(was_clicked for kind, was_clicked, *_ in rows if kind == "helpful")
+    folded = {term: spec for spec, terms in catalog.SPECIALITY_SYNONYMS.items() for term in terms}
+    accepts = said.accepted_specialities()
+    goal_index, spec_index = (
+        {g: i for i, g in enumerate(catalog.GOALS)},
+        {s: i for i, s in enumerate(catalog.SPECIALITIES)},
+    )
+
+    def serves(goal: str, text: str) -> bool:
+        terms = [t.strip().lower().replace("-", " ") for t in text.replace(";", ",").replace("/", ",").split(",")]
+        return any(accepts[goal_index[goal], spec_index[folded[t]]] for t in terms if t)
+
+    wrong = [serves(goal, text) for kind, _, goal, text, _ in rows if kind == "wrong_speciality"]
+    assert wrong and not any(wrong)
+    prices = np.array([price for *_, price in rows])
+    expensive = np.array([kind == "too_expensive" for kind, *_ in rows])
+    assert prices[expensive].mean() > prices[~expensive].mean() + 5
+    truth = q(
+        small,
+        f"select count(*) filter (where is_accepted) from read_parquet('{small}/truth/speciality_acceptance.parquet')",
+    )
+    assert truth[0][0] == accepts.sum() == len(catalog.GOALS) + sum(map(len, said.ACCEPTED_NEARBY.values()))

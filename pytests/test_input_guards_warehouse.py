@@ -14,12 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from recwarehouse.demo.catalog import RAW_TABLES as TABLES
+
 pytestmark = pytest.mark.warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 CLEAN = ROOT / "data" / "test_clean"
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 
 
 def dbt_run(tmp_path: Path, raw: Path, selection: str, extra_vars: str = "") -> subprocess.CompletedProcess[str]:
@@ -59,11 +60,12 @@ CASES = {
         "",
     ),
     "empty_events": ({"events": "select * from {src} limit 0"}, [], "+stg_platform__events", ""),
-    # bookings are optional: without the file they stage as an empty table while the rest fails
+    # bookings and recommendation feedback are optional: without their files they stage as empty
+    # tables while the rest fails
     "validation_week_after_data": (
         {},
-        ["bookings"],
-        "+int_target_weeks +stg_platform__bookings",
+        ["bookings", "recommendation_feedback"],
+        "+int_target_weeks +stg_platform__bookings +stg_platform__recommendation_feedback",
         ", validation_week: '2030-01-07'",
     ),
     "serve_week_before_validation": ({}, [], "+int_target_weeks", ", serve_week: '2026-01-12'"),
@@ -121,9 +123,10 @@ def test_a_validation_week_after_the_data_stops_naming_the_var_and_the_range(gua
     assert "validation_week = 2030-01-07 (var validation_week) is after the last week of data" in result.stdout
     assert f".. {last_week})" in result.stdout
 
-    assert f"{raw}/bookings.parquet (source platform.bookings) is not there: it is optional" in result.stdout
-    staged = re.search(r"OK created sql view model staging\.stg_platform__bookings ", result.stdout)
-    assert staged, result.stdout[-3000:]
+    for table in ["bookings", "recommendation_feedback"]:
+        assert f"{raw}/{table}.parquet (source platform.{table}) is not there: it is optional" in result.stdout
+        staged = re.search(rf"OK created sql view model staging\.stg_platform__{table} ", result.stdout)
+        assert staged, result.stdout[-3000:]
 
     _, result = guard_runs["serve_week_before_validation"]
     assert result.returncode != 0

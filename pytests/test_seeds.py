@@ -22,5 +22,8 @@ def test_vocabulary_matches_catalog() -> None:
     assert [r["age_group"] for r in read("age_groups")] == catalog.AGE_GROUPS
     assert [r["fitness_level"] for r in read("fitness_levels")] == catalog.FITNESS_LEVELS
     assert [r["event_type"] for r in read("event_types")] == catalog.EVENT_TYPES
+    feedback_types = read("feedback_types")
+    assert [r["feedback_type"] for r in feedback_types] == catalog.FEEDBACK_TYPES
+    assert [r["feedback_type"] for r in feedback_types if r["is_complaint"] == "false"] == ["helpful"]
     synonyms = {(r["term"], r["speciality"]) for r in read("speciality_synonyms")}
     assert synonyms == {(t, s) for s, ts in catalog.SPECIALITY_SYNONYMS.items() for t in ts}

@@ -18,7 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 DATA = ROOT / "data" / "test_clean"
-STAMPS = {"events": "event_at", "sessions": "started_at", "feedback": "feedback_at", "bookings": "booked_at"}
+STAMPS = {
+    "events": "event_at",
+    "sessions": "started_at",
+    "feedback": "feedback_at",
+    "bookings": "booked_at",
+    "recommendation_feedback": "given_at",
+}
 
 pytestmark = pytest.mark.warehouse
 

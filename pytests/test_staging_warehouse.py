@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from recwarehouse.demo.catalog import RAW_TABLES as TABLES
+
 pytestmark = pytest.mark.warehouse
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -68,6 +68,7 @@
         'integer': found in whole,
         'double': found in whole or found in ['FLOAT', 'DOUBLE'] or found.startswith('DECIMAL'),
         'timestamp': found in ['TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S', 'DATE'],
+        'date': found in ['DATE', 'TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S'],
     } -%}
     {%- if family not in accepted -%}
         {{ exceptions.raise_compiler_error("unknown contract data_type '" ~ family ~ "'") }}
@@ -99,7 +100,7 @@
         {{ return(relation) }}
     {%- endif -%}
     {{ log(path ~ " (source " ~ source_name ~ "." ~ table_name ~ ") is not there: it is optional, so it is read as an empty table", info=true) }}
-    {%- set types = {'integer': 'bigint', 'double': 'double', 'varchar': dbt.type_string(), 'timestamp': 'timestamp'} -%}
+    {%- set types = {'integer': 'bigint', 'double': 'double', 'varchar': dbt.type_string(), 'timestamp': 'timestamp', 'date': 'date'} -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
         {%- do columns.append("cast(null as " ~ types[column.data_type | lower] ~ ") as " ~ column.name) -%}

@@ -89,6 +89,8 @@ def generate_bookings(p, views: list[tuple], end_us: int, us_per_week: int, seed
         "booked_at": at[order],
         "price_paid": paid[order],
         "status": state[order],
+        "budget_tier": budget_tier,  # hidden: the recommendation feedback's price complaints use it
+        "week_price": week_price,
         "truth": {
             "quality": p.t_quality,
             "list_price": p.t_price,

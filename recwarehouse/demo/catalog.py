@@ -87,3 +87,18 @@ TYPE_TAGS: dict[str, list[str]] = {
 }
 
 EVENT_TYPES: list[str] = ["impression", "click", "video_view", "like"]
+
+# What people can say about a recommended trainer; every type but `helpful` is a complaint.
+FEEDBACK_TYPES: list[str] = ["helpful", "not_relevant", "too_expensive", "too_far", "wrong_speciality", "other"]
+
+# The raw tables of the platform's input contract, in the order the generator writes them.
+RAW_TABLES: list[str] = [
+    "users",
+    "trainers",
+    "workouts",
+    "events",
+    "sessions",
+    "feedback",
+    "bookings",
+    "recommendation_feedback",
+]

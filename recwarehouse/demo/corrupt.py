@@ -22,14 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
+from recwarehouse.demo.catalog import RAW_TABLES as TABLES
 
 
 def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     frames = {t: pd.read_parquet(src / f"{t}.parquet") for t in TABLES}
     users, trainers, workouts = frames["users"], frames["trainers"], frames["workouts"]
     events, sessions, feedback = frames["events"], frames["sessions"], frames["feedback"]
-    bookings = frames["bookings"]
+    bookings, said = frames["bookings"], frames["recommendation_feedback"]
     added: dict[str, list[tuple[dict, str]]] = {t: [] for t in TABLES}
     future = pd.Timestamp("2099-01-01")
 
@@ -137,6 +137,13 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
     bad("bookings", b0, "price_paid not above 0", booking_id=next_booking + 2, price_paid=0.0)
     bad("bookings", b0, "status not requested, accepted or cancelled", booking_id=next_booking + 3, status="maybe")
 
+    r0 = said.iloc[0]
+    bad("recommendation_feedback", r0, "unknown trainer_id", trainer_id="t_nobody")
+    bad("recommendation_feedback", r0, "feedback_type not in the feedback_types seed", feedback_type="meh")
+    bad("recommendation_feedback", r0, "given_at before the served week", given_at=r0.given_at - timedelta(days=8))
+    bad("recommendation_feedback", r0, "given_at in the future", given_at=future)
+    bad("recommendation_feedback", r0, "duplicate feedback (same user, trainer, week, type and time)")
+
     # valid rows with free text that once broke generated SQL: quotes, non-Latin scripts, emoji
     # and a very long speciality (they must be staged, and get safe, distinct flag columns)
     edge_specialities = ["Women's health, yoga", "瑜伽", "🧘", "x" * 20_000]
@@ -147,6 +154,15 @@ def corrupt(src: Path, out: Path) -> dict[str, list[dict[str, str]]]:
         valid_added["trainers"].append(row)
     # a status as people type it (case, spaces): valid, folded to `accepted`
     valid_added["bookings"].append({**b0.to_dict(), "booking_id": next_booking + 4, "status": " Accepted "})
+    # a feedback type as people type it, on a day that is not the week's Monday: valid, folded
+    valid_added["recommendation_feedback"].append(
+        {
+            **r0.to_dict(),
+            "feedback_type": " Too_Expensive ",
+            "served_week": r0.served_week + timedelta(days=2),
+            "given_at": r0.given_at + timedelta(days=2),
+        }
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, list[dict[str, str]]] = {}

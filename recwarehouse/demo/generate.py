@@ -3,9 +3,11 @@
     python -m recwarehouse.demo.generate --users 2000 --trainers 80 --workouts 600 --weeks 8 \
         --seed 42 --out data/demo
 
-Writes one Parquet file per raw table (users, trainers, workouts, events, sessions, feedback,
-bookings) and, in ``truth/``, the true engagement probability of every (user, trainer, week) and
-each trainer's true price acceptance (``bookings.py``) — read by benchmarks only, never by dbt.
+Writes one Parquet file per raw table (``catalog.RAW_TABLES``: users, trainers, workouts, events,
+sessions, feedback, bookings, recommendation_feedback) and, in ``truth/``, the true engagement
+probability of every (user, trainer, week), each trainer's true price acceptance (``bookings.py``)
+and the (goal, speciality) pairs people accept (``recommendation_feedback.py``) — read by
+benchmarks only, never by dbt.
 
 Engagement follows hidden structure that a good ranker can learn from the logs:
 
@@ -38,6 +40,7 @@ import pyarrow.parquet as pq
 
 from recwarehouse.demo import bookings as booking_model
 from recwarehouse.demo import catalog
+from recwarehouse.demo import recommendation_feedback as rec_feedback_model
 
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
@@ -390,10 +393,16 @@ def generate(cfg: GeneratorConfig, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     end_us = p.start_us + cfg.weeks * US_PER_WEEK
     booked = booking_model.generate_bookings(p, views, end_us, US_PER_WEEK, cfg.seed)
-    counts = _write_tables(p, out, imps, clicks, views, sessions, feedback, booked)
-    if cfg.truth:  # one row per trainer: always small
+    said = rec_feedback_model.generate_feedback(p, imps, clicks, booked, end_us, cfg.seed)
+    counts = _write_tables(p, out, imps, clicks, views, sessions, feedback, booked, said)
+    if cfg.truth:  # one row per trainer or (goal, speciality): always small
         (out / "truth").mkdir(exist_ok=True)
         _write(booking_model.truth_table(booked, _ids("t", cfg.trainers, 4)), out / "truth" / "price_truth.parquet")
+        _write(rec_feedback_model.truth_table(), out / "truth" / "speciality_acceptance.parquet")
+        _write(
+            rec_feedback_model.trainer_truth_table(said, _ids("t", cfg.trainers, 4)),
+            out / "truth" / "trainer_feedback_truth.parquet",
+        )
     if write_truth:
         _write_truth(p, out, truth)
     (out / "_generator.json").write_text(
@@ -410,7 +419,7 @@ def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
 
 
-def _write_tables(p, out, imps, clicks, views, sessions, feedback, booked) -> dict[str, int]:
+def _write_tables(p, out, imps, clicks, views, sessions, feedback, booked, said) -> dict[str, int]:
     cfg = p.cfg
     user_ids = _ids("u", cfg.users, 6)
     trainer_ids = _ids("t", cfg.trainers, 4)
@@ -521,6 +530,9 @@ def _write_tables(p, out, imps, clicks, views, sessions, feedback, booked) -> di
         "sessions": sessions_t,
         "feedback": feedback_t,
         "bookings": booking_model.bookings_table(booked, user_ids, trainer_ids, _ts),
+        "recommendation_feedback": rec_feedback_model.feedback_table(
+            said, user_ids, trainer_ids, p.start_us, US_PER_WEEK, _ts
+        ),
     }
     for name, table in tables.items():
         _write(table, out / f"{name}.parquet")

@@ -1,0 +1,1 @@
+{{ rejected_rows(ref('base_platform__recommendation_feedback_checked')) }}
