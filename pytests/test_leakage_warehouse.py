@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recwarehouse.demo.catalog import RAW_TABLES as TABLES
+
 pytestmark = pytest.mark.warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-TABLES = ["users", "trainers", "workouts", "events", "sessions", "feedback", "bookings"]
 PYTHON_OUTPUTS = ["ml.ml_ranker_registry", "ml.ml_trainer_serving_scores", "ml.ml_serving_selection"]
 # the SQL models up to every as-of model, then (with the ranker's scores and the serving choice
 # copied in) the scaled scores, the blend and the re-ranker's candidates
@@ -42,6 +43,7 @@ AS_OF_MODELS = [
     ("intermediate.int_user_trainer_features_as_of", ["target_week", "user_id", "trainer_id"], []),
     ("intermediate.int_user_features_as_of", ["target_week", "user_id"], []),
     ("intermediate.int_trainer_features_as_of", ["target_week", "trainer_id"], []),
+    ("intermediate.int_trainer_feedback_as_of", ["target_week", "trainer_id"], []),
     ("intermediate.int_trainer_rule_scores", ["target_week", "trainer_id"], []),
     ("intermediate.int_trainer_price_features", ["target_week", "trainer_id"], []),
     ("intermediate.int_user_trainer_candidates", ["target_week", "user_id", "trainer_id"], []),
@@ -101,6 +103,25 @@ def perturb_from(frames: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str
     bookings.loc[late_bookings, "price_paid"] = bookings.loc[late_bookings, "price_paid"] * 3
     bookings.loc[late_bookings, "status"] = "accepted"
     out["bookings"] = bookings[~(late_bookings & (bookings["booking_id"] % 2 == 0))]
+
+    # feedback given at or after the cut: some dropped, the rest turned into complaints, and
+    # complaints about the first trainer from people who were never asked
+    said = out["recommendation_feedback"]
+    late_said = said["given_at"] >= cut
+    assert late_said.any(), "no recommendation feedback at or after the cut: the perturbation would test nothing"
+    said.loc[late_said, "feedback_type"] = "too_expensive"
+    kept = said[~(late_said & (np.arange(len(said)) % 2 == 0))]
+    crowd = pd.DataFrame(
+        {
+            "user_id": users["user_id"].iloc[:20].to_numpy(),
+            "trainer_id": trainers[0],
+            "served_week": (cut - timedelta(days=7)).date(),
+            "feedback_type": "too_far",
+            "comment": None,
+            "given_at": cut + timedelta(hours=3),
+        }
+    )
+    out["recommendation_feedback"] = pd.concat([kept, crowd.astype(kept.dtypes)], ignore_index=True)
 
     newcomer = users.iloc[[0]].assign(user_id="u_after_cut", signup_at=cut + timedelta(hours=1))
     out["users"] = pd.concat([users, newcomer], ignore_index=True)
@@ -188,9 +209,10 @@ def test_the_perturbation_reaches_the_serve_week(two_builds) -> None:
     """The perturbed rows do reach the models: week T+1's features move (else the test below
     could not fail)."""
     original, perturbed, cut = two_builds
-    query = "select * from intermediate.int_trainer_features_as_of where target_week > ? order by all"
     with duckdb.connect(str(original), read_only=True) as a, duckdb.connect(str(perturbed), read_only=True) as b:
-        assert frames_equal(a.execute(query, [cut]).df(), b.execute(query, [cut]).df()) is not None
+        for model in ["int_trainer_features_as_of", "int_trainer_feedback_as_of"]:
+            query = f"select * from intermediate.{model} where target_week > ? order by all"
+            assert frames_equal(a.execute(query, [cut]).df(), b.execute(query, [cut]).df()) is not None, model
 
 
 @pytest.mark.parametrize(("table", "key", "outcomes"), AS_OF_MODELS, ids=[m[0].split(".")[1] for m in AS_OF_MODELS])

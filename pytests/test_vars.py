@@ -57,12 +57,16 @@ BAD_VARS = [
     ),
     (
         "{k: 40, validation_week: '2026-02-23', serve_week: '2026-02-16', source_warn_after_days: 20,"
-        " source_error_after_days: 10, price_band_lower_quantile: 0.9, price_band_upper_quantile: 0.5}",
+        " source_error_after_days: 10, price_band_lower_quantile: 0.9, price_band_upper_quantile: 0.5,"
+        " rule_weight_feedback: 0.5, feedback_prior_strength: 0, feedback_reason_min_people: 0}",
         [
             "var 'min_candidates_per_user' = 30 must be >= var 'k' = 40",
             "var 'validation_week' = 2026-02-23 must be before var 'serve_week' = 2026-02-16",
             "var 'source_warn_after_days' = 20 must be <= var 'source_error_after_days' = 10",
             "var 'price_band_lower_quantile' = 0.9 must be below var 'price_band_upper_quantile' = 0.5",
+            "vars 'rule_weight_*' = 1.4",
+            "var 'feedback_prior_strength' = 0 is outside (0, 100000000]",
+            "var 'feedback_reason_min_people' = 0 is outside [1, 1000000]",
         ],
     ),
     (

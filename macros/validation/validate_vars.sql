@@ -57,8 +57,10 @@
             ~ var('demote_flagged_instructors') ~ "'") -%}
     {%- endif -%}
     {%- do _check_date(errors, 'segment_as_of_date') -%}
-    {%- set rule_names = ['rule_weight_quality', 'rule_weight_reliability', 'rule_weight_experience',
-        'rule_weight_engagement', 'rule_weight_activity'] -%}
+    {%- set rule_names = [] -%}
+    {%- for component in rule_components() -%}
+        {%- do rule_names.append('rule_weight_' ~ component) -%}
+    {%- endfor -%}
     {%- for name in rule_names -%}
         {%- do _check_number(errors, name, 0, 1) -%}
     {%- endfor -%}
@@ -66,10 +68,15 @@
     {%- for name in rule_names -%}
         {%- do rule_weights.append(var(name)) -%}
     {%- endfor -%}
-    {%- if rule_weights | select('number') | list | length == 5 and (rule_weights | sum - 1) | abs > 1e-9 -%}
+    {%- if rule_weights | select('number') | list | length == rule_names | length and (rule_weights | sum - 1) | abs > 1e-9 -%}
         {%- do errors.append("vars 'rule_weight_*' = " ~ (rule_weights | sum) ~ " must sum to 1") -%}
     {%- endif -%}
     {%- do _check_number(errors, 'rule_prior_strength', 0, 1000000) -%}
+    {%- do _check_number(errors, 'feedback_prior_strength', 0, 100000000, lower_open=true) -%}
+    {%- do _check_number(errors, 'feedback_recent_weeks', 1, 520, integer=true) -%}
+    {%- do _check_number(errors, 'feedback_reason_min_people', 1, 1000000, integer=true) -%}
+    {%- do _check_number(errors, 'feedback_reason_min_lift', 0, 1000000) -%}
+    {%- do _check_number(errors, 'feedback_review_min_feedback', 1, 100000000, integer=true) -%}
     {%- do _check_choice(errors, 'recommendation_mode', ['auto', 'rule_based', 'model', 'ensemble']) -%}
     {%- do _check_number(errors, 'ensemble_rule_weight', 0, 1) -%}
     {%- do _check_unit_list(errors, 'serving_rule_weights') -%}

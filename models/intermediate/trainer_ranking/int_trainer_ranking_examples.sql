@@ -21,6 +21,10 @@ trainers as (
     select * from {{ ref('int_trainer_features_as_of') }}
 ),
 
+trainer_feedback as (
+    select * from {{ ref('int_trainer_feedback_as_of') }}
+),
+
 pair_history as (
     select * from {{ ref('int_user_trainer_features_as_of') }}
 ),
@@ -145,6 +149,7 @@ final as (
         trainers.trainer_sessions,
         trainers.trainer_completion_rate_smoothed,
         trainers.trainer_like_rate_smoothed,
+        trainer_feedback.complaint_rate_smoothed as trainer_complaint_rate_smoothed,
         coalesce(pair_history.pair_impressions, 0) as pair_impressions,
         coalesce(pair_history.pair_clicks, 0) as pair_clicks,
         coalesce(pair_history.pair_video_views, 0) as pair_video_views,
@@ -168,6 +173,7 @@ final as (
         greatest(
             coalesce(pair_history.max_source_week, cast('1900-01-01' as date)),
             coalesce(users.max_source_week, cast('1900-01-01' as date)),
+            trainer_feedback.max_source_week,
             trainers.max_source_week
         ) as max_source_week,
         candidates.target_week
@@ -182,6 +188,10 @@ final as (
         on
             candidates.trainer_id = trainers.trainer_id
             and candidates.target_week = trainers.target_week
+    inner join trainer_feedback
+        on
+            candidates.trainer_id = trainer_feedback.trainer_id
+            and candidates.target_week = trainer_feedback.target_week
     left join pair_history
         on
             candidates.user_id = pair_history.user_id

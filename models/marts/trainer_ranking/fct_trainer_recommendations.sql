@@ -2,7 +2,8 @@
     the base stage's score under the mode in use (`recommendation_mode`: rule_based, model or
     ensemble; `mode_used` records what served, after any fallback). With exploration_rate > 0, a
     seeded share of users get a random goal-matched trainer (not already listed) in slot K,
-    marked `is_exploration`. -#}
+    marked `is_exploration`. `reasons` says why in words, in every mode, and ends with what people
+    said about the trainer this month when it stands out (`int_trainer_feedback_as_of`). -#}
 
 with
 
@@ -18,6 +19,10 @@ examples as (
 
 trainers as (
     select * from {{ ref('stg_platform__trainers') }}
+),
+
+trainer_feedback as (
+    select * from {{ ref('int_trainer_feedback_as_of') }}
 ),
 
 trainer_specialities as (
@@ -110,10 +115,15 @@ named as (
     select
         slotted.*,
         trainers.trainer_name,
-        trainer_specialities.trainer_specialities
+        trainer_specialities.trainer_specialities,
+        trainer_feedback.feedback_reason
     from slotted
     inner join trainers
         on slotted.trainer_id = trainers.trainer_id
+    left join trainer_feedback
+        on
+            slotted.trainer_id = trainer_feedback.trainer_id
+            and slotted.serve_week = trainer_feedback.target_week
     left join trainer_specialities
         on slotted.trainer_id = trainer_specialities.trainer_id
     where slotted.slot <= {{ var('k') }}
@@ -151,7 +161,9 @@ final as (
             case
                 when mode_used = 'rule_based' then rule_reasons
                 when mode_used = 'ensemble' then split_part(rule_reasons, '; ', 1)
-            end
+            end,
+            {#- what people said this month, in every mode (the rule's reasons already end with it) #}
+            case when mode_used != 'rule_based' then feedback_reason end
         ), ''), 'ranked for you from your recent activity') as reasons,
         candidate_source,
         mode_used,
