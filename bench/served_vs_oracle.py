@@ -60,6 +60,8 @@ STAMPS = {
     "users": "signup_at",
     "trainers": "joined_at",
     "workouts": "published_at",
+    "bookings": "booked_at",
+    "recommendation_feedback": "given_at",
 }
 
 

@@ -22,7 +22,7 @@ def test_an_empty_warehouse_gets_every_chart_as_a_picture_that_says_what_to_run(
     assert "make bench-scale" in status["scale_ladder"]
 
 
-def test_the_exposure_price_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:
+def test_the_exposure_price_feedback_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
         con.sql("create schema marts")
@@ -40,6 +40,14 @@ def test_the_exposure_price_and_scale_charts_draw_from_their_sources(tmp_path: P
             "as t(trainer_id, trainer_name, serve_week, min_price, optimal_price, max_price, method, current_price, "
             "own_bookings)"
         )
+        con.sql(
+            "create table marts.fct_goal_speciality_feedback as select * from (values "
+            "('strength', 'strength', true, 0.05, 'as the goal map says'),"
+            "('strength', 'posture', false, 0.08, 'not in the goal map, yet people rarely reject it: a candidate'),"
+            "('rehab', 'strength', false, 0.5, 'as the goal map says'),"
+            "('rehab', 'posture', false, 0.4, 'too little feedback to tell')) "
+            "as t(goal, speciality, is_goal_match, wrong_speciality_rate_smoothed, review)"
+        )
     bench = tmp_path / "bench"
     (bench / "scale").mkdir(parents=True)
     (bench / "scale" / "ladder.json").write_text(
@@ -49,6 +57,7 @@ def test_the_exposure_price_and_scale_charts_draw_from_their_sources(tmp_path: P
     status = render(db, tmp_path / "charts", truth=None, backtest_db=None, bench=bench)
     assert status["exposure"] == "drawn"
     assert status["price_bands"] == "drawn"
+    assert status["goal_speciality_feedback"] == "drawn"
     assert status["scale_ladder"] == "drawn"
     assert status["leaderboard"].startswith("no data")
 

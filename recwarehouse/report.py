@@ -37,6 +37,7 @@ CHARTS = {
     "rejects": "reject reasons per raw table",
     "scale_ladder": "the scale ladder (bench/scale.py)",
     "price_bands": "price bands per trainer: the band, the suggestion and the current price",
+    "goal_speciality_feedback": "the goal map against what people say: wrong-speciality rate per goal and speciality",
 }
 DPI = 110
 
@@ -52,6 +53,7 @@ DOCS_PAGES = {
     "model/model.recwarehouse.fct_trainer_exposure": ["exposure"],
     "model/model.recwarehouse.stg_platform__events_rejected": ["rejects"],
     "model/model.recwarehouse.fct_trainer_price_suggestions": ["price_bands"],
+    "model/model.recwarehouse.fct_goal_speciality_feedback": ["goal_speciality_feedback"],
 }
 
 
@@ -273,6 +275,51 @@ def price_bands(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     return fig
 
 
+def goal_speciality_feedback(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
+    table = _table(con, "marts", "fct_goal_speciality_feedback")
+    if table.empty:
+        raise MissingDataError("no recommendation feedback in this warehouse (recommendation_feedback.parquet)")
+    judged = table.assign(
+        rate=table["wrong_speciality_rate_smoothed"].where(~table["review"].str.startswith("too little"))
+    )
+    rates = judged.pivot(index="goal", columns="speciality", values="rate")  # too little feedback: blank
+    goals, specialities = list(rates.index), list(rates.columns)
+    fig, ax = plt.subplots(figsize=(0.9 * len(specialities) + 3.5, 0.55 * len(goals) + 2.8))
+    top = max(float(np.nan_to_num(rates.max().max())), 0.01)
+    image = ax.imshow(rates.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=top)
+    marks = {
+        "in the goal map": ("black", "-"),
+        "candidate for the goal map": ("tab:green", "--"),
+        "in the goal map, rejected": ("tab:purple", ":"),
+    }
+    for row in table.itertuples():
+        y, x = goals.index(row.goal), specialities.index(row.speciality)
+        enough = not row.review.startswith("too little")
+        dark = enough and row.wrong_speciality_rate_smoothed > 0.6 * top
+        ax.text(x, y, f"{row.wrong_speciality_rate_smoothed:.0%}" if enough else "?", ha="center", va="center",
+                fontsize=8, color="white" if dark else "black")  # fmt: skip
+        if row.review.startswith("not in the goal map"):
+            colour, style = marks["candidate for the goal map"]
+        elif row.review.startswith("in the goal map"):
+            colour, style = marks["in the goal map, rejected"]
+        elif row.is_goal_match:
+            colour, style = marks["in the goal map"]
+        else:
+            continue
+        ax.add_patch(plt.Rectangle((x - 0.45, y - 0.45), 0.9, 0.9, fill=False, edgecolor=colour, linestyle=style,
+                                   linewidth=2))  # fmt: skip
+    for label, (colour, style) in marks.items():
+        ax.plot([], [], color=colour, linestyle=style, linewidth=2, label=label)
+    ax.set_xticks(range(len(specialities)), [s.replace("_", " ") for s in specialities], rotation=30, ha="right")
+    ax.set_yticks(range(len(goals)), [g.replace("_", " ") for g in goals])
+    ax.set_xlabel("trainer speciality")
+    ax.set_ylabel("user goal")
+    ax.set_title("How often people with a goal said 'wrong speciality' (? = too little feedback)")
+    fig.colorbar(image, ax=ax, fraction=0.03, label="wrong-speciality share of feedback (smoothed)")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3)
+    return fig
+
+
 def scale_ladder(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     path = ctx["bench"] / "scale" / "ladder.json"
     if not path.exists():
@@ -302,6 +349,7 @@ DRAW: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], plt.Figure]] = {
     "rejects": rejects,
     "scale_ladder": scale_ladder,
     "price_bands": price_bands,
+    "goal_speciality_feedback": goal_speciality_feedback,
 }
 
 
@@ -312,7 +360,7 @@ def _oracle(warehouse: Path, truth: Path | None) -> pd.DataFrame | None:
 
     try:
         table, _ = leaderboard_vs_oracle(warehouse, truth)
-    except (duckdb.Error, KeyError, IndexError) as e:  # truth of another world, or no leaderboard
+    except (duckdb.Error, KeyError, IndexError, ValueError) as e:  # truth of another world, or no leaderboard
         log(f"report: no oracle line ({type(e).__name__}: {e})")
         return None
     return table
