@@ -69,7 +69,9 @@ def main() -> None:
                    round(sum(click_rate * served_rows) / sum(served_rows), 4) as click_rate,
                    round(sum(view_rate * served_rows) / sum(served_rows), 4) as view_rate,
                    round(sum(like_rate * served_rows) / sum(served_rows), 4) as like_rate,
-                   round(sum(engagement_rate * served_rows) / sum(served_rows), 4) as engagement_rate
+                   round(sum(engagement_rate * served_rows) / sum(served_rows), 4) as engagement_rate,
+                   round(sum(helpful_rate * served_rows) / sum(served_rows), 4) as helpful_rate,
+                   round(sum(complaint_rate * served_rows) / sum(served_rows), 4) as complaint_rate
             from marts.fct_recommendation_outcomes group by mode_used order by engagement_rate desc
             """
         )
