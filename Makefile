@@ -219,9 +219,11 @@ build-spark: setup-spark demo-data
 test-spark: setup-spark test-data
 	@if [ ! $(RECWAREHOUSE_TEST_DB) -nt $(TEST_DATA)/_corruption.json ]; then $(MAKE) --no-print-directory warehouse-build; fi
 	$(MAKE) --no-print-directory spark-checks
+## the dbt unit tests (hand-computed cases) run on DuckDB in warehouse-build; on Spark the
+## equality test compares every key table with DuckDB's row for row instead (62 s of Spark time saved)
 spark-build: setup-spark test-data
 	rm -rf $(SPARK_TEST_DIR)
-	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' --exclude test_type:generic
+	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' --exclude test_type:generic --exclude-resource-type unit_test
 spark-checks: spark-build
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
 
