@@ -11,7 +11,9 @@ model), and compare with the generator's truth (read here only, never by dbt):
     names as candidates, and which pairs it names wrongly;
   * the serve week's feedback reasons (`int_trainer_feedback_as_of.feedback_reason`): of the
     "people said too far away" reasons, how many are about trainers who work in person (the hidden
-    cause, `truth/trainer_feedback_truth.parquet`), and how many in-person trainers get one.
+    cause, `truth/trainer_feedback_truth.parquet`), and how many in-person trainers get one; of
+    the "too expensive" ones, how many are about trainers listed above the median price
+    (`truth/price_truth.parquet`).
 """
 
 from __future__ import annotations
@@ -73,9 +75,11 @@ def review(world: World, root: Path) -> dict:
     too_little = {(g, s) for g, s, review in verdicts if review.startswith("too little")}
     reasons = con.sql(
         f"""
-        select f.top_recent_complaint, t.works_in_person
+        select f.top_recent_complaint, t.works_in_person,
+               p.list_price > (select median(list_price) from read_parquet('{truth}/price_truth.parquet'))
         from intermediate.int_trainer_feedback_as_of as f
         inner join read_parquet('{truth}/trainer_feedback_truth.parquet') as t using (trainer_id)
+        inner join read_parquet('{truth}/price_truth.parquet') as p using (trainer_id)
         where f.feedback_reason is not null
           and f.target_week = (select max(target_week) from intermediate.int_trainer_feedback_as_of)
         """
@@ -83,7 +87,8 @@ def review(world: World, root: Path) -> dict:
     (in_person,) = duckdb.sql(
         f"select count(*) filter (where works_in_person) from read_parquet('{truth}/trainer_feedback_truth.parquet')"
     ).fetchone()
-    far = [works for kind, works in reasons if kind == "too_far"]
+    far = [works for kind, works, _ in reasons if kind == "too_far"]
+    dear = [above for kind, _, above in reasons if kind == "too_expensive"]
     (feedback,) = con.sql("select count(*) from staging.stg_platform__recommendation_feedback").fetchone()
     (trainers,) = con.sql("select count(*) from staging.stg_platform__trainers").fetchone()
     return {
@@ -96,10 +101,11 @@ def review(world: World, root: Path) -> dict:
         "trainers with a reason": f"{len(reasons)} of {trainers}",
         "too-far reasons on in-person trainers": f"{sum(far)} of {len(far)}",
         "in-person trainers with a too-far reason": f"{sum(far)} of {in_person}",
+        "too-expensive reasons on trainers listed above the median price": f"{sum(dear)} of {len(dear)}",
         "other reasons": ", ".join(
             f"{kind} {n}"
-            for kind, n in sorted({k: sum(1 for c, _ in reasons if c == k) for k, _ in reasons}.items())
-            if kind != "too_far"
+            for kind, n in sorted({k: sum(1 for c, *_ in reasons if c == k) for k, *_ in reasons}.items())
+            if kind not in ("too_far", "too_expensive")
         )
         or "none",
     }
