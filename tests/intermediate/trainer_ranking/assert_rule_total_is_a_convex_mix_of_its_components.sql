@@ -15,7 +15,10 @@ scores as (
 checked as (
     select
         *,
-        {{ rule_weighted_sum() }} as weighted_sum,
+        {#- summed here, not with the model's `rule_weighted_sum`, so the check is independent -#}
+        {% for score in scores -%}
+            {{ ' + ' if not loop.first }}{{ weights[loop.index0] }} * {{ score }}
+        {%- endfor %} as weighted_sum,
         least({{ scores | join(', ') }}) as lowest,
         greatest({{ scores | join(', ') }}) as highest
     from scores
