@@ -82,14 +82,26 @@ def test_top_n_skips_seen_items_and_breaks_ties_by_item() -> None:
     assert order[0, 0] == 3 and np.isinf(values[0, 1:]).all()
 
 
-def test_top_n_matches_a_full_stable_sort_with_many_ties() -> None:
+@pytest.mark.parametrize(
+    ("kind", "n"),
+    [("few values", 7), ("mostly zeros", 7), ("mostly zeros", 12), ("normal", 7), ("few values", 45)],
+)
+def test_top_n_matches_a_full_stable_sort_with_many_ties(kind: str, n: int) -> None:
+    # few values: ties at every cut; mostly zeros: kNN rows with fewer non-zero scores than n, so
+    # the cut is a run of zeros; n = 45 > 40 columns: every unseen column, in order
     rng = np.random.default_rng(3)
-    scores = rng.integers(0, 4, size=(50, 40)).astype(float)  # many equal scores, ties at every cut
+    if kind == "few values":
+        scores = rng.integers(0, 4, size=(50, 40)).astype(np.float32)
+    elif kind == "mostly zeros":
+        scores = np.where(rng.random((50, 40)) < 0.1, rng.random((50, 40)), 0.0).astype(np.float32)
+    else:
+        scores = rng.standard_normal((50, 40))
     seen = sp.random(50, 40, density=0.2, random_state=4, format="csr")
-    cols, _ = top_n_rows(scores, seen, 7)
+    cols, values = top_n_rows(scores, seen, n)
     masked = np.where(seen.toarray() > 0, -np.inf, scores)
-    expected = np.argsort(-masked, axis=1, kind="stable")[:, :7]
+    expected = np.argsort(-masked, axis=1, kind="stable")[:, : min(n, 40)]
     assert cols.tolist() == expected.tolist()
+    assert values.tolist() == np.take_along_axis(masked, expected, axis=1).astype(np.float64).tolist()
 
 
 def _history(seed: int, users: int = 120, items: int = 60, rows: int = 1500) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Nothing here holds users x items densely: a fold is a `scipy.sparse` CSR matrix, and every model
 scores a chunk of users at a time (`chunk_rows`: as many rows as fit `score_memory_mb`), keeping
-each row's top N by `argpartition`. Peak memory is the chunk plus the model.
+each row's top N by a partition of its values (`top_n_rows`). Peak memory is the chunk plus the model.
 
 Ids: users and items are indexed in sorted id order, so a tie in score goes to the smaller item
 index (= the smaller item id), in every path alike (`top_n_rows`).
@@ -132,46 +132,41 @@ def top_n_rows(
     """Per row of a dense block, the n best columns not in `seen` (same rows), best first; ties go
     to the smaller column, exactly as a full stable sort would. Returns (columns, scores); a row
     with fewer than n unseen columns is padded with -inf scores. `overwrite`: the block may be
-    used as scratch space (the chunked scorers hand over blocks nobody else holds)."""
+    used as scratch space (the chunked scorers hand over blocks nobody else holds).
+
+    How: each row's n-th best value (the cut) by a partition of the values, which is cheaper than
+    partitioning indices; then every column at least as good as the cut, sorted by (score,
+    column). A row with more columns equal to the cut than places left (a short history's zeros
+    beyond its few neighbours) keeps what beats the cut and then its smallest equal columns."""
     # work on the negated scores (best = smallest): NumPy's partition around a small kth stays
     # fast on blocks full of equal values (kNN's zeros), around a large kth it does not
-    s = np.array(scores, copy=not overwrite)
+    s = np.array(scores, copy=not overwrite, order="C")
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
     np.negative(s, out=s)
     if seen is not None and seen.nnz:
         rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
         s[rows, seen.indices] = np.inf
-    m = s.shape[1]
+    n_rows, m = s.shape
     n = min(n, m)
     if n == 0:
-        return np.zeros((s.shape[0], 0), dtype=np.int64), np.zeros((s.shape[0], 0))
-    part = np.tile(np.arange(m), (s.shape[0], 1)) if n == m else np.argpartition(s, n - 1, axis=1)[:, :n]
-    vals = np.take_along_axis(s, part, axis=1)
-    order = np.lexsort((part, vals), axis=1)
-    cols = np.take_along_axis(part, order, axis=1)
-    vals = np.take_along_axis(vals, order, axis=1)
-    # a tie at the cut: argpartition may have kept a larger column than one it left out. For those
-    # rows keep everything better than the cut, then the smallest columns equal to it (rows with
-    # many equal scores, e.g. a short history's zeros beyond its few neighbours)
-    if n < m:
-        cut = vals[:, -1:]
-        equal_total = (s == cut).sum(axis=1)
-        equal_kept = (vals == cut).sum(axis=1)
-        fix = np.flatnonzero(equal_total > equal_kept)
-        if fix.size:
-            sub, sub_cut = s[fix], cut[fix]
-            better = sub < sub_cut
-            equal = sub == sub_cut
-            need = n - better.sum(axis=1)
-            keep = better | (equal & (np.cumsum(equal, axis=1) <= need[:, None]))
-            _, c = np.nonzero(keep)  # row-major: n columns per row, ascending
-            c = c.reshape(fix.size, n)
-            v = np.take_along_axis(sub, c, axis=1)
-            order = np.lexsort((c, v), axis=1)
-            cols[fix] = np.take_along_axis(c, order, axis=1)
-            vals[fix] = np.take_along_axis(v, order, axis=1)
-    vals = -vals
+        return np.zeros((n_rows, 0), dtype=np.int64), np.zeros((n_rows, 0))
+    cut = np.partition(s, n - 1, axis=1)[:, n - 1 : n] if n < m else np.full((n_rows, 1), np.inf, dtype=s.dtype)
+    kept = s <= cut
+    tied = np.flatnonzero(kept.sum(axis=1) > n)
+    kept[tied] = False
+    rows, cols = np.divmod(np.flatnonzero(kept), m)
+    if tied.size:
+        sub, sub_cut = s[tied], cut[tied]
+        better = sub < sub_cut
+        equal = sub == sub_cut
+        need = n - better.sum(axis=1)
+        r, c = np.nonzero(better | (equal & (np.cumsum(equal, axis=1) <= need[:, None])))
+        rows, cols = np.concatenate([rows, tied[r]]), np.concatenate([cols, c])
+    vals = s[rows, cols]
+    order = np.lexsort((cols, vals, rows))
+    cols = cols[order].reshape(n_rows, n)
+    vals = -vals[order].reshape(n_rows, n)
     return cols, vals.astype(np.float64)
 
 
