@@ -62,7 +62,7 @@ POOL_MODELS = ("itemknn", "ease", "als")
 class FirstStage:
     """The first stage's settings (dbt vars, passed to the Python model as one JSON config)."""
 
-    n: int = 50  # candidates_per_user: top-N of the pool models
+    n: int = 30  # candidates_per_user: top-N of the pool models
     k: int = 10  # interactions_k: the K settings are tuned on and lists are served at
     list_length: int = 20  # max(interactions_ks): what the models outside the pool keep
     lambdas: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
