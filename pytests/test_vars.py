@@ -90,7 +90,7 @@ BAD_VARS = [
             "var 'mmr_lambda_grid' must be a non-empty list of numbers in [0, 1], got '[0.5, 7]'",
             "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
             "var 'ease_lambdas' holds 0: every value must be a number > 0",
-            "var 'candidates_per_user' = 50 must be >= var 'interactions_k' = 200",
+            "var 'candidates_per_user' = 30 must be >= var 'interactions_k' = 200",
             "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
             "var 'interactions_ks' = [5, 10, 20] must hold var 'interactions_k' = 200",
             "var 'interactions_models' holds 'slim': known models are popularity, bayes_average",
