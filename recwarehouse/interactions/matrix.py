@@ -140,7 +140,7 @@ def top_n_rows(
     beyond its few neighbours) keeps what beats the cut and then its smallest equal columns."""
     # work on the negated scores (best = smallest): NumPy's partition around a small kth stays
     # fast on blocks full of equal values (kNN's zeros), around a large kth it does not
-    s = np.array(scores, copy=not overwrite, order="C")
+    s = np.ascontiguousarray(scores) if overwrite else np.array(scores, order="C")  # C order: rows are runs
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
     np.negative(s, out=s)
