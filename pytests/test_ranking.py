@@ -291,6 +291,125 @@ def test_collaborative_features_do_not_depend_on_row_order() -> None:
     pd.testing.assert_frame_equal(a, shuffled.sort_values(key).reset_index(drop=True), check_exact=True)
 
 
+def _shown_log(rng, weeks, users=40, items=8, rate=0.3):
+    """Impressions and clicks per (user, item, week): users 0..19 like items 0..3, the rest 4..7."""
+    rows = []
+    for w in weeks:
+        for u in range(users):
+            for i in range(items):
+                shown = int(rng.integers(1, 4))
+                p = 0.6 if (u < users // 2) == (i < items // 2) else 0.1
+                rows.append((f"u{u:02d}", f"t{i}", w, shown, int(rng.binomial(shown, p * rate / 0.3))))
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "event_week", "impressions", "clicks"])
+
+
+def test_click_factorization_recovers_planted_tastes_and_click_rates() -> None:
+    """Two groups of users, each clicking its own half of the items (P 0.6 against 0.1): the fitted
+    probabilities come back near the truth and the affinity separates the halves."""
+    from recwarehouse.collaborative import click_factorization
+
+    rng = np.random.default_rng(3)
+    shown = _shown_log(rng, range(6))
+    u = shown["user_id"].str[1:].astype(int).to_numpy()
+    i = shown["item_id"].str[1:].astype(int).to_numpy()
+    model = click_factorization(
+        u, i, shown["impressions"].to_numpy(float), shown["clicks"].to_numpy(float), 40, 8, 2, 1.0, seed=7
+    )
+    logit = (
+        model.intercept
+        + model.user_bias[:, None]
+        + model.item_bias[None, :]
+        + model.user_factors @ model.item_factors.T
+    )
+    fitted = 1 / (1 + np.exp(-logit))
+    liked = (np.arange(40)[:, None] < 20) == (np.arange(8)[None, :] < 4)
+    in_group = (u < 20) == (i < 4)
+    for group in (True, False):  # each group's mean fitted probability is its observed click rate
+        rate = shown["clicks"][in_group == group].sum() / shown["impressions"][in_group == group].sum()
+        assert fitted[liked == group].mean() == pytest.approx(rate, abs=0.01)
+    assert np.abs(fitted - np.where(liked, 0.6, 0.1)).mean() < 0.07  # each pair near its truth
+    affinity = model.user_factors @ model.item_factors.T
+    assert (affinity[:20, :4].min() > affinity[:20, 4:].max()) and (affinity[20:, 4:].min() > affinity[20:, :4].max())
+
+
+def test_click_factorization_does_not_take_exposure_for_taste() -> None:
+    """Item a is shown ten times as often as item b and clicked at the same rate: engagement counts
+    favour a, the click model does not (what the platform shows is not what the user likes)."""
+    from recwarehouse.collaborative import click_factorization
+
+    users = np.repeat(np.arange(50), 2)
+    items = np.tile([0, 1], 50)
+    shown = np.tile([100.0, 10.0], 50)
+    clicks = np.tile([20.0, 2.0], 50)
+    model = click_factorization(users, items, shown, clicks, 50, 2, 2, 1.0, seed=1)
+    scores = model.item_bias + (model.user_factors @ model.item_factors.T)
+    assert np.abs(scores[:, 0] - scores[:, 1]).max() < 0.05
+    assert 1 / (1 + np.exp(-(model.intercept + model.item_bias[0] + model.user_bias.mean()))) == pytest.approx(
+        0.2, abs=0.01
+    )
+
+
+def test_click_affinity_never_reads_the_target_week_and_ignores_row_order() -> None:
+    """Rows of week T and later change nothing of week T's features (nor of earlier weeks'); the
+    features come out bit for bit the same whatever the row order; 0 factors turn them off."""
+    from recwarehouse.collaborative import as_of_click_affinity
+
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"])
+    shown = _shown_log(np.random.default_rng(4), weeks[:3])
+    pairs = pd.DataFrame(
+        {
+            "target_week": np.repeat(weeks[1:3], 10),
+            "user_id": [f"u{u:02d}" for u in range(0, 40, 4)] * 2,
+            "item_id": [f"t{u % 8}" for u in range(10)] * 2,
+        }
+    )
+    before = as_of_click_affinity(shown[shown["event_week"] < weeks[2]], pairs, 0.8, 2, 5.0, seed=42)
+    after = as_of_click_affinity(shown, pairs, 0.8, 2, 5.0, seed=42)
+    pd.testing.assert_frame_equal(before, after, check_exact=True)
+    assert before["cf_click_affinity"].abs().max() > 0.1  # a fitted signal, not zeros
+    shuffled = as_of_click_affinity(
+        shown.sample(frac=1, random_state=1), pairs.sample(frac=1, random_state=2), 0.8, 2, 5.0, seed=42
+    )
+    key = ["target_week", "user_id", "item_id"]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        shuffled.sort_values(key).reset_index(drop=True),
+        check_exact=True,
+    )
+    off = as_of_click_affinity(shown, pairs, 0.8, 0, 5.0, seed=42)
+    assert (off[["cf_click_affinity", "cf_click_score"]] == 0).all().all()
+
+
+def test_click_affinity_on_a_user_sample_folds_the_others_in() -> None:
+    """With more users than `max_users`, trainers are fitted on a seeded sample of users: the
+    sampled users' features are exactly those of a run on their rows alone, and the users folded
+    in against those trainers still show their planted taste."""
+    from recwarehouse.collaborative import as_of_click_affinity
+    from recwarehouse.hashing import seeded_units
+
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"])
+    shown = _shown_log(np.random.default_rng(6), weeks[:3])
+    users = np.array(sorted(shown["user_id"].unique()), dtype=object)
+    sample = set(users[np.argsort(seeded_units(users, 42), kind="stable")[:20]])
+    pairs = pd.DataFrame(
+        [(weeks[3], u, f"t{i}") for u in users for i in range(8)], columns=["target_week", "user_id", "item_id"]
+    )
+    got = as_of_click_affinity(shown, pairs, 0.8, 2, 1.0, seed=42, max_users=20)
+    newcomers = _shown_log(np.random.default_rng(7), weeks[3:], users=60).assign(user_id=lambda f: "n" + f["user_id"])
+    later = as_of_click_affinity(pd.concat([shown, newcomers]), pairs, 0.8, 2, 1.0, seed=42, max_users=20)
+    pd.testing.assert_frame_equal(got, later, check_exact=True)  # users of week T on do not move the sample
+    alone = as_of_click_affinity(
+        shown[shown["user_id"].isin(sample)], pairs[pairs["user_id"].isin(sample)], 0.8, 2, 1.0, seed=42
+    )
+    sampled = got[got["user_id"].isin(sample)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sampled, alone.reset_index(drop=True), check_exact=True)
+    folded = got[~got["user_id"].isin(sample)]
+    assert len(folded) == 20 * 8
+    likes = (folded["user_id"].str[1:].astype(int) < 20) == (folded["item_id"].str[1:].astype(int) < 4)
+    per_user = folded.assign(likes=likes).groupby(["user_id", "likes"])["cf_click_affinity"].mean().unstack()
+    assert (per_user[True] > per_user[False]).all()  # every folded-in user prefers their own half
+
+
 def test_collaborative_candidates_by_hand_and_as_of() -> None:
     """The top-n item-kNN candidates equal the neighbour scores of every item, ranked (ties by item
     id, zero scores left out), never read week T, and do not depend on row order or chunking."""

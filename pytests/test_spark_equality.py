@@ -86,7 +86,12 @@ KEY_TABLES = [
 # Columns a Python model feeds: Spark runs no Python models, so there they are 0 by design (checked
 # below) and are left out of the comparison; every other column of the table must be equal.
 PYTHON_FED_COLUMNS = {
-    "intermediate.int_trainer_ranking_examples": ["cf_similarity", "cf_svd_score"],
+    "intermediate.int_trainer_ranking_examples": [
+        "cf_similarity",
+        "cf_svd_score",
+        "cf_click_affinity",
+        "cf_click_score",
+    ],
 }
 # Rows a Python model adds: the collaborative candidate source (`ml_trainer_collaborative_candidates`)
 # only adds candidates no other source has, so without it (Spark) every other row is the same

@@ -8,12 +8,15 @@ of scored pairs, never by users x items: the user x item matrix is `scipy.sparse
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.sparse.linalg import svds
 
 from recwarehouse import thread_limit
+from recwarehouse.hashing import seeded_units
 
 USER_CHUNK = 4_096  # users per step: USER_CHUNK x items scores (16 MB at 1,000 items)
 
@@ -106,8 +109,8 @@ class _History:
         users = self.users.get_indexer(history["user_id"])
         items = self.items.get_indexer(history["item_id"])
         weeks = pd.to_datetime(history["event_week"]).to_numpy()
-        order = np.lexsort((weeks, items, users))
-        self._users, self._items, self._weeks = users[order], items[order], weeks[order]
+        self.order = np.lexsort((weeks, items, users))
+        self._users, self._items, self._weeks = users[self.order], items[self.order], weeks[self.order]
 
     def matrix_before(self, target_week, decay: float) -> sparse.csr_matrix:
         """User x item weights from the weeks before `target_week`: each engaged week counts
@@ -236,3 +239,154 @@ def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) 
     )
     out.sort_indices()
     return out
+
+
+# ----- click factorisation: taste seen through what people clicked out of what they were shown -----
+
+CLICK_ITERATIONS = 300  # full-batch Adam steps of a fit from scratch
+CLICK_WARM_ITERATIONS = 100  # ... of a fit that starts from the previous target week's factors
+CLICK_LEARNING_RATE = 0.05
+
+
+@dataclass(frozen=True)
+class ClickModel:
+    """P(click | u shown t) = sigmoid(intercept + user_bias[u] + item_bias[t] + user_factors[u] .
+    item_factors[t])."""
+
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    user_bias: np.ndarray
+    item_bias: np.ndarray
+    intercept: float
+
+
+def click_factorization(
+    users: np.ndarray,
+    items: np.ndarray,
+    shown: np.ndarray,
+    clicked: np.ndarray,
+    n_users: int,
+    n_items: int,
+    factors: int,
+    regularization: float,
+    seed: int,
+    start: ClickModel | None = None,
+    fold_in: bool = False,
+) -> ClickModel:
+    """Logistic matrix factorisation of clicks out of impressions: `clicked` of `shown` (weights,
+    e.g. decayed counts) for each (user, item) row, a binomial log-likelihood with L2
+    `regularization` on the factors, fitted by full-batch Adam.
+
+    Unlike a factorisation of engagement alone (PureSVD, ALS), it sees what a user was shown and
+    passed over, so what the platform chose to show (goal matches, popular trainers) is not taken
+    for taste. Rows are summed per pair. Only the users and items with rows are fitted; the others
+    keep `start`'s values (0 without a start). The fit starts from `start` (the previous target
+    week's fit: fewer steps), or from a seeded draw. `fold_in` keeps the items (and the intercept)
+    as `start` has them and fits only the users: new users against trainers fitted on others.
+    Memory grows with the pairs, never users x items."""
+    if fold_in and start is None:
+        raise ValueError("a fold-in needs the fitted items (start)")
+    key = users.astype(np.int64) * n_items + items
+    pairs, at = np.unique(key, return_inverse=True)
+    n = np.bincount(at, shown, pairs.size)
+    c = np.minimum(np.bincount(at, clicked, pairs.size), n)
+    fitted_users, u = np.unique(pairs // n_items, return_inverse=True)
+    fitted_items, i = np.unique(pairs % n_items, return_inverse=True)
+    if start is None:
+        rng = np.random.default_rng(seed)
+        full = [np.zeros((n_users, factors)), np.zeros((n_items, factors)), np.zeros(n_users), np.zeros(n_items)]
+        params = [rng.normal(0, 0.1, (fitted_users.size, factors)), rng.normal(0, 0.1, (fitted_items.size, factors))]
+        params += [np.zeros(fitted_users.size), np.zeros(fitted_items.size)]
+        intercept = float(np.log((c.sum() + 1.0) / (n.sum() - c.sum() + 1.0)))
+        steps = CLICK_ITERATIONS
+    else:
+        full = [p.copy() for p in (start.user_factors, start.item_factors, start.user_bias, start.item_bias)]
+        params = [full[0][fitted_users], full[1][fitted_items], full[2][fitted_users], full[3][fitted_items]]
+        intercept = start.intercept if fold_in else float(np.log((c.sum() + 1.0) / (n.sum() - c.sum() + 1.0)))
+        steps = CLICK_WARM_ITERATIONS
+    x, y, bu, bi = params
+    by_user = sparse.csr_matrix((np.ones(pairs.size), (u, i)), shape=(fitted_users.size, fitted_items.size))
+    by_item = sparse.csr_matrix((np.arange(1.0, pairs.size + 1), (i, u)), shape=(fitted_items.size, fitted_users.size))
+    to_item_order = by_item.data.astype(np.int64) - 1  # pairs are in (user, item) order, as by_user's data
+    trained = [0, 2] if fold_in else [0, 1, 2, 3]
+    first, second = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    for step in range(1, steps + 1):
+        z = intercept + bu[u] + bi[i] + np.einsum("ij,ij->i", x[u], y[i])
+        residual = n / (1.0 + np.exp(-z)) - c  # d(-log-likelihood) / dz
+        by_user.data = residual
+        grads = {0: by_user @ y + regularization * x, 2: np.bincount(u, residual, fitted_users.size) + 0.1 * bu}
+        if not fold_in:
+            by_item.data = residual[to_item_order]
+            grads |= {1: by_item @ x + regularization * y, 3: np.bincount(i, residual, fitted_items.size)}
+        for j in trained:
+            p, g, m, v = params[j], grads[j], first[j], second[j]
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            p -= CLICK_LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    full[0][fitted_users], full[1][fitted_items], full[2][fitted_users], full[3][fitted_items] = x, y, bu, bi
+    return ClickModel(*full, intercept)
+
+
+def as_of_click_affinity(
+    shown: pd.DataFrame,
+    pairs: pd.DataFrame,
+    decay: float,
+    factors: int,
+    regularization: float,
+    seed: int,
+    max_users: int | None = None,
+) -> pd.DataFrame:
+    """Click-factorisation features of candidate pairs, each target week T fitted on weeks <= T-1.
+
+    shown: (user_id, item_id, event_week, impressions, clicks), one row per user, item and week
+    with impressions; pairs: (target_week, user_id, item_id). Each week counts decay^(T-1-week).
+    Returns pairs with `cf_click_affinity` (x_u . y_t: the user's taste for the trainer, beyond
+    what the trainer's and the user's overall click rates say) and `cf_click_score` (x_u . y_t +
+    the trainer's bias). Weeks are fitted in order, each starting from the week before's factors.
+    With more than `max_users` users with rows before T, the trainers are fitted on the max_users
+    of them with the smallest seeded hash and the other users of the week's pairs are folded in."""
+    names = {"cf_click_affinity": 0.0, "cf_click_score": 0.0}
+    if factors == 0 or shown.empty:
+        return pairs[["target_week", "user_id", "item_id"]].assign(**names)
+    coded = _History(shown, pairs["user_id"], pairs["item_id"])
+    impressions = shown["impressions"].to_numpy(dtype=np.float64)[coded.order]
+    clicks = shown["clicks"].to_numpy(dtype=np.float64)[coded.order]
+    hashed = seeded_units(coded.users, seed) if max_users is not None and len(coded.users) > max_users else None
+    out, model = [], None
+    with thread_limit():
+        for target_week, week_pairs in pairs.groupby("target_week", sort=True):
+            week = np.datetime64(pd.Timestamp(target_week))
+            u = coded.users.get_indexer(week_pairs["user_id"])
+            i = coded.items.get_indexer(week_pairs["item_id"])
+            before = coded._weeks < week
+            age = (week - coded._weeks) // np.timedelta64(7, "D")
+            weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+            # the sample: the users with rows before T, or the max_users of them with the smallest
+            # seeded hash (so it reads nothing of week T or later either)
+            in_sample = np.zeros(len(coded.users), dtype=bool)
+            in_sample[coded._users[before]] = True
+            if hashed is not None and in_sample.sum() > max_users:
+                ranked = np.flatnonzero(in_sample)[np.argsort(hashed[in_sample], kind="stable")]
+                in_sample[ranked[max_users:]] = False
+            fit = before & in_sample[coded._users]
+            if not fit.any():
+                out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**names))
+                continue
+            outside = np.zeros(len(coded.users), dtype=bool)
+            outside[u[~in_sample[u]]] = True
+            for rows, fold_in in ((fit, False), (before & outside[coded._users], True)):
+                if rows.any():
+                    model = click_factorization(
+                        coded._users[rows], coded._items[rows], impressions[rows] * weights[rows],
+                        clicks[rows] * weights[rows], len(coded.users), len(coded.items), factors, regularization,
+                        seed, model, fold_in,
+                    )  # fmt: skip
+            affinity = np.einsum("ij,ij->i", model.user_factors[u], model.item_factors[i])
+            features = {
+                "cf_click_affinity": np.round(affinity, 9),
+                "cf_click_score": np.round(affinity + model.item_bias[i], 9),
+            }
+            out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
+    return pd.concat(out, ignore_index=True)

@@ -17,6 +17,10 @@
         {%- do seen_nodes.append(node_id) -%}
         {%- set node = graph.nodes[node_id] -%}
         {%- do parts.append(node_id ~ ':' ~ node.checksum.checksum ~ ':' ~ (node.raw_code or '')) -%}
+        {#- a Python model reads its vars from its YAML config, not through var() in its code -#}
+        {%- if node.language == 'python' -%}
+            {%- do parts.append(node_id ~ ':config:' ~ tojson(node.config, sort_keys=true)) -%}
+        {%- endif -%}
         {%- for macro_id in node.depends_on.macros if macro_id.startswith('macro.' ~ project_name ~ '.') -%}
             {%- do macro_names.append(macro_id.split('.')[-1]) -%}
         {%- endfor -%}

@@ -15,6 +15,9 @@
     {%- do _check_number(errors, 'max_training_rows', 1000, 1000000000, integer=true) -%}
     {%- do _check_number(errors, 'retrain_every_weeks', 1, 520, integer=true) -%}
     {%- do _check_number(errors, 'cf_factors', 0, 256, integer=true) -%}
+    {%- do _check_number(errors, 'cf_click_factors', 0, 256, integer=true) -%}
+    {%- do _check_number(errors, 'cf_click_regularization', 0, 1000000, lower_open=true) -%}
+    {%- do _check_number(errors, 'cf_click_max_users', 1, 1000000000, integer=true) -%}
     {%- do _check_number(errors, 'segment_prior_alpha', 0, 1000000, lower_open=true) -%}
     {%- do _check_number(errors, 'segment_prior_beta', 0, 1000000, lower_open=true) -%}
     {%- for name in ['segment_weight_completion', 'segment_weight_like', 'segment_weight_views'] -%}

@@ -1,19 +1,36 @@
 """Collaborative signal for every candidate (target week, user, trainer): "people who engaged with
 the trainers you engaged with also engaged with this one", as of T-1 (item-kNN over trainers on
-the decayed engagement of weeks before T) and PureSVD with `cf_factors` factors
+the decayed engagement of weeks before T), PureSVD with `cf_factors` factors, and a logistic
+factorisation of clicks out of impressions with `cf_click_factors` factors
 (`recwarehouse.collaborative`)."""
 
-from recwarehouse.collaborative import as_of_neighbour_scores
+import time
+
+from recwarehouse.collaborative import as_of_click_affinity, as_of_neighbour_scores
 from recwarehouse.progress import log
+
+KEYS = ["target_week", "user_id", "item_id"]
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     decay = float(dbt.config.get("decay"))
     factors = int(dbt.config.get("cf_factors"))
+    click_factors = int(dbt.config.get("cf_click_factors"))
     weekly = dbt.ref("int_user_trainer_weeks_aggregated")
     history = weekly.filter("is_engaged").project("user_id, trainer_id as item_id, event_week").df()
     pairs = dbt.ref("int_user_trainer_candidates").project("target_week, user_id, trainer_id as item_id").df()
     log(f"item-kNN over trainers: {len(history):,} engaged user-weeks, {len(pairs):,} candidate pairs")
     scores = as_of_neighbour_scores(history, pairs, decay, factors)
-    return scores.rename(columns={"item_id": "trainer_id"})
+    shown = weekly.filter("impressions > 0").project("user_id, trainer_id as item_id, event_week, impressions, clicks")
+    shown = shown.df()
+    started = time.perf_counter()
+    clicks = as_of_click_affinity(
+        shown, pairs, decay, click_factors, float(dbt.config.get("cf_click_regularization")),
+        int(dbt.config.get("random_seed")), int(dbt.config.get("cf_click_max_users")),
+    )  # fmt: skip
+    log(
+        f"click factorisation ({click_factors} factors): {len(shown):,} shown user-weeks, "
+        f"{pairs['target_week'].nunique()} target weeks in {time.perf_counter() - started:.1f} s"
+    )
+    return scores.merge(clicks, on=KEYS, how="left", validate="one_to_one").rename(columns={"item_id": "trainer_id"})

@@ -62,7 +62,9 @@ collaborative as (
             cast(null as {{ dbt.type_string() }}) as user_id,
             cast(null as {{ dbt.type_string() }}) as trainer_id,
             cast(null as double) as cf_similarity,
-            cast(null as double) as cf_svd_score
+            cast(null as double) as cf_svd_score,
+            cast(null as double) as cf_click_affinity,
+            cast(null as double) as cf_click_score
         where false
     {%- endif %}
 ),
@@ -164,6 +166,8 @@ final as (
         coalesce(pair_history.pair_weeks_since_engaged, 99) as pair_weeks_since_engaged,
         coalesce(collaborative.cf_similarity, 0) as cf_similarity,
         coalesce(collaborative.cf_svd_score, 0) as cf_svd_score,
+        coalesce(collaborative.cf_click_affinity, 0) as cf_click_affinity,
+        coalesce(collaborative.cf_click_score, 0) as cf_click_score,
         {{ columns_except(ref('int_trainer_speciality_flags'), 'speciality_flags', ['trainer_id'], coalesce_to=0) }},
         case
             when target_weeks.split = 'serve' then null
