@@ -20,6 +20,9 @@ def model(dbt, session):
     weekly = dbt.ref("int_user_trainer_weeks_aggregated")
     history = weekly.filter("is_engaged").project("user_id, trainer_id as item_id, event_week").df()
     pairs = dbt.ref("int_user_trainer_candidates").project("target_week, user_id, trainer_id as item_id").df()
+    # in week order: both feature functions walk the weeks in order, so their rows come out in this
+    # order and their columns are set side by side (a merge on the keys held GBs at 10M events)
+    pairs = pairs.sort_values("target_week", kind="stable", ignore_index=True)
     log(f"item-kNN over trainers: {len(history):,} engaged user-weeks, {len(pairs):,} candidate pairs")
     scores = as_of_neighbour_scores(history, pairs, decay, factors)
     shown = weekly.filter("impressions > 0").project("user_id, trainer_id as item_id, event_week, impressions, clicks")
@@ -33,4 +36,9 @@ def model(dbt, session):
         f"click factorisation ({click_factors} factors): {len(shown):,} shown user-weeks, "
         f"{pairs['target_week'].nunique()} target weeks in {time.perf_counter() - started:.1f} s"
     )
-    return scores.merge(clicks, on=KEYS, how="left", validate="one_to_one").rename(columns={"item_id": "trainer_id"})
+    for key in KEYS:
+        if not (scores[key].to_numpy() == clicks[key].to_numpy()).all():
+            raise RuntimeError(f"collaborative features out of step on {key}: rows must come out in pairs order")
+    scores["cf_click_affinity"] = clicks["cf_click_affinity"].to_numpy()
+    scores["cf_click_score"] = clicks["cf_click_score"].to_numpy()
+    return scores.rename(columns={"item_id": "trainer_id"})
