@@ -112,13 +112,18 @@ class _History:
         self.order = np.lexsort((weeks, items, users))
         self._users, self._items, self._weeks = users[self.order], items[self.order], weeks[self.order]
 
+    def decay_weights(self, week: np.datetime64, decay: float) -> np.ndarray:
+        """Each row's weight for target week `week`: decay^(T-1-week), so last week counts fully
+        (rows of week T or later get weights too; callers keep the rows before T)."""
+        age = (week - self._weeks) // np.timedelta64(7, "D")
+        return np.power(float(decay), age.astype(np.float64) - 1.0)
+
     def matrix_before(self, target_week, decay: float) -> sparse.csr_matrix:
         """User x item weights from the weeks before `target_week`: each engaged week counts
         decay^(T-1-week), so last week counts fully."""
         week = np.datetime64(pd.Timestamp(target_week))
         before = self._weeks < week
-        age = (week - self._weeks[before]) // np.timedelta64(7, "D")
-        weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+        weights = self.decay_weights(week, decay)[before]
         return user_item_matrix(self._users[before], self._items[before], weights, len(self.users), len(self.items))
 
 
@@ -294,17 +299,18 @@ def click_factorization(
     c = np.minimum(np.bincount(at, clicked, pairs.size), n)
     fitted_users, u = np.unique(pairs // n_items, return_inverse=True)
     fitted_items, i = np.unique(pairs % n_items, return_inverse=True)
+    overall = float(np.log((c.sum() + 1.0) / (n.sum() - c.sum() + 1.0)))  # the smoothed overall click logit
     if start is None:
         rng = np.random.default_rng(seed)
         full = [np.zeros((n_users, factors)), np.zeros((n_items, factors)), np.zeros(n_users), np.zeros(n_items)]
         params = [rng.normal(0, 0.1, (fitted_users.size, factors)), rng.normal(0, 0.1, (fitted_items.size, factors))]
         params += [np.zeros(fitted_users.size), np.zeros(fitted_items.size)]
-        intercept = float(np.log((c.sum() + 1.0) / (n.sum() - c.sum() + 1.0)))
+        intercept = overall
         steps = CLICK_ITERATIONS
     else:
         full = [p.copy() for p in (start.user_factors, start.item_factors, start.user_bias, start.item_bias)]
         params = [full[0][fitted_users], full[1][fitted_items], full[2][fitted_users], full[3][fitted_items]]
-        intercept = start.intercept if fold_in else float(np.log((c.sum() + 1.0) / (n.sum() - c.sum() + 1.0)))
+        intercept = start.intercept if fold_in else overall
         steps = CLICK_WARM_ITERATIONS
     x, y, bu, bi = params
     by_user = sparse.csr_matrix((np.ones(pairs.size), (u, i)), shape=(fitted_users.size, fitted_items.size))
@@ -363,8 +369,7 @@ def as_of_click_affinity(
             u = coded.users.get_indexer(week_pairs["user_id"])
             i = coded.items.get_indexer(week_pairs["item_id"])
             before = coded._weeks < week
-            age = (week - coded._weeks) // np.timedelta64(7, "D")
-            weights = np.power(float(decay), age.astype(np.float64) - 1.0)
+            weights = coded.decay_weights(week, decay)
             # the sample: the users with rows before T, or the max_users of them with the smallest
             # seeded hash (so it reads nothing of week T or later either)
             in_sample = np.zeros(len(coded.users), dtype=bool)
