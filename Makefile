@@ -101,13 +101,13 @@ warehouse-build: test-data
 	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
 
 ## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
-## pushed over its memory cap and the validation fold sampled (tuning_users), into its own warehouse
-## file: the paths MovieLens does not take
+## pushed over its memory cap and the validation and test folds sampled (tuning_users,
+## evaluation_users), into its own warehouse file: the paths MovieLens does not take
 $(TEST_INTERACTIONS)/interactions.parquet: recwarehouse/demo/interactions.py | $(STAMP)
 	$(BIN)/python -m recwarehouse.demo.interactions --interactions 20000 --users 600 --items 400 --seed 11 --repeat-rate 0.2 --out $(TEST_INTERACTIONS)
 interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
 	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
-	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, evaluation_users: 400, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
 
 ## the docs-site test drives Debian's chromium through chromium-driver
 system-deps-browser:

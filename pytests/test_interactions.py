@@ -8,7 +8,14 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import cosine_similarity
 
-from recwarehouse.interactions.matrix import Fold, repeat_weight, scored_chunks, top_n_rows
+from recwarehouse.interactions.matrix import (
+    Fold,
+    repeat_weight,
+    scored_chunks,
+    top_entries_per_row,
+    top_n_rows,
+    top_n_sparse_rows,
+)
 from recwarehouse.interactions.models import (
     FirstStage,
     FoldTargets,
@@ -105,6 +112,82 @@ def test_top_n_matches_a_full_stable_sort_with_many_ties(kind: str, n: int) -> N
     # a block in Fortran order handed over as scratch space gives the same lists
     cols_f, _ = top_n_rows(np.asfortranarray(scores), seen, n, overwrite=True)
     assert cols_f.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("kind", ["normal", "few values", "mostly zeros", "best columns last"])
+def test_top_n_on_wide_rows_bounds_the_cut_and_gives_the_same_lists(kind: str, monkeypatch) -> None:
+    """Rows at least 4 x BOUND_COLUMNS wide take their cut from the columns that reach a bound
+    found on their first columns: the same lists as a full stable sort, also when the bound is
+    loose (the best columns last), on ties and with most of a row seen."""
+    from recwarehouse.interactions import matrix
+
+    monkeypatch.setattr(matrix, "BOUND_COLUMNS", 64)
+    rng = np.random.default_rng(5)
+    shape = (30, 700)
+    if kind == "normal":
+        scores = rng.standard_normal(shape).astype(np.float32)
+    elif kind == "few values":
+        scores = rng.integers(0, 3, size=shape).astype(np.float32)
+    elif kind == "mostly zeros":
+        scores = np.where(rng.random(shape) < 0.01, rng.random(shape), 0.0).astype(np.float32)
+    else:
+        scores = np.sort(rng.standard_normal(shape), axis=1)
+    seen = sp.random(*shape, density=0.3, random_state=6, format="csr")
+    seen = sp.vstack([seen[:-1], sp.csr_matrix(np.ones((1, shape[1])))]).tocsr()  # the last row: all seen
+    masked = np.where(seen.toarray() > 0, -np.inf, scores)
+    for n in (1, 10, 40):
+        cols, values = top_n_rows(scores, seen, n)
+        expected = np.argsort(-masked, axis=1, kind="stable")[:, :n]
+        assert cols.tolist() == expected.tolist()
+        assert values.tolist() == np.take_along_axis(masked, expected, axis=1).astype(np.float64).tolist()
+
+
+def test_sparse_top_n_equals_the_dense_one_on_random_blocks() -> None:
+    """kNN's sparse path: the same columns and scores as `top_n_rows` on the dense block, whatever
+    the ties, the seen items, rows shorter than n (zeros in column order) or rows with every column
+    seen (-inf padding)."""
+    rng = np.random.default_rng(0)
+    for case in range(300):
+        n_rows, m = int(rng.integers(1, 40)), int(rng.integers(1, 60))
+        scores = sp.random(n_rows, m, density=rng.choice([0.02, 0.1, 0.5, 0.9]), random_state=case, format="csr")
+        scores = scores.astype(np.float32)
+        if case % 3:  # few distinct values: ties everywhere, also at the cut
+            scores.data = np.ceil(scores.data * (case % 3 + 1)).astype(np.float32)
+        seen = sp.random(n_rows, m, density=rng.choice([0.0, 0.1, 0.5, 0.95]), random_state=case + 1000, format="csr")
+        n = int(rng.integers(1, 70))
+        dense_cols, dense_vals = top_n_rows(scores.toarray(), seen, n)
+        cols, vals = top_n_sparse_rows(scores, seen, n)
+        assert np.array_equal(cols, dense_cols), case
+        assert np.array_equal(vals, dense_vals), case
+
+
+def test_top_entries_per_row_by_hand() -> None:
+    scores = sp.csr_matrix(np.array([[0, 3, 1, 3, 2], [5, 0, 0, 0, 0], [1, 1, 1, 1, 0]], dtype=np.float32))
+    rows, cols, vals = top_entries_per_row(scores, 2)
+    # row 0: 3 at columns 1 and 3; row 1: its one entry; row 2: four ties -> the two smallest columns
+    assert rows.tolist() == [0, 0, 1, 2, 2]
+    assert cols.tolist() == [1, 3, 0, 0, 1]
+    assert vals.tolist() == [3, 3, 5, 1, 1]
+    # a sparse product's rows need not have their columns in order: the same entries
+    shuffled = sp.csr_matrix(
+        (scores.data[[1, 0, 2, 3, 4, 7, 6, 5, 8]], scores.indices[[1, 0, 2, 3, 4, 7, 6, 5, 8]], scores.indptr),
+        shape=scores.shape,
+    )
+    assert shuffled.indices.tolist() != scores.indices.tolist()
+    assert [a.tolist() for a in top_entries_per_row(shuffled, 2)] == [rows.tolist(), cols.tolist(), vals.tolist()]
+
+
+def test_itemknn_neighbours_are_the_k_best_with_ties_to_the_smaller_item() -> None:
+    x = sp.random(300, 40, density=0.08, random_state=2, format="csr")
+    x.data[:] = 1.0  # binary: many equal cosines
+    full = itemknn_weights(x).toarray()
+    for k in (1, 3, 10):
+        kept = itemknn_weights(x, k=k).toarray()
+        for i in range(full.shape[0]):
+            positive = np.flatnonzero(full[i] > 0)
+            expected = positive[np.argsort(-full[i, positive], kind="stable")][:k]
+            assert np.flatnonzero(kept[i]).tolist() == sorted(expected.tolist())
+            assert kept[i, expected] == pytest.approx(full[i, expected])
 
 
 def _history(seed: int, users: int = 120, items: int = 60, rows: int = 1500) -> pd.DataFrame:
@@ -277,21 +360,84 @@ def test_registry_marks_the_best_validation_model() -> None:
     assert model_id("ease", '{"lambda": 1}') == model_id("ease", '{"lambda": 1}') != model_id("ease", "{}")
 
 
+def _three_folds():
+    """History of a validation, test and serve fold, targets of the first two (test: users u000-u059
+    only), and item scores: the inputs of `all_candidates`."""
+    history = pd.concat(
+        [_history(seed).assign(fold=name) for name, seed in [("validation", 1), ("test", 2), ("serve", 3)]],
+        ignore_index=True,
+    )
+    targets = pd.concat(
+        [
+            _history(9, rows=300).assign(fold="validation"),
+            _history(10, users=60, rows=200).assign(fold="test"),
+        ],
+        ignore_index=True,
+    )[["fold", "user_id", "item_id"]]
+    items = history[["fold", "item_id"]].drop_duplicates()
+    item_scores = items.assign(
+        interactions=items["item_id"].str[1:].astype(float), bayes_average_rating=np.nan, recency_popularity=1.0
+    )
+    return history, targets, item_scores
+
+
+def test_validation_and_test_lists_cover_the_users_with_targets_and_serve_lists_everyone() -> None:
+    from recwarehouse.interactions.models import all_candidates
+
+    history, targets, item_scores = _three_folds()
+    settings = FirstStage(n=20, k=5, list_length=10, taus=(0.0,), knn_neighbours=10, models=("popularity", "itemknn"))
+    lists = all_candidates(history, targets, item_scores, settings)[0].frame()
+    for fold in ("validation", "test"):
+        expected = set(targets.loc[targets["fold"] == fold, "user_id"]) & set(
+            history.loc[history["fold"] == fold, "user_id"]
+        )
+        for model in ("popularity", "itemknn"):
+            got = set(lists.loc[(lists["fold"] == fold) & (lists["model"] == model), "user_id"])
+            assert got == expected, (fold, model)
+    assert (
+        len(set(targets.loc[targets["fold"] == "test", "user_id"]))
+        < history.loc[history["fold"] == "test", "user_id"].nunique()
+    )
+    serve = lists[lists["fold"] == "serve"]
+    assert serve.groupby("model")["user_id"].nunique().to_dict() == {
+        "popularity": history.loc[history["fold"] == "serve", "user_id"].nunique(),
+        "itemknn": history.loc[history["fold"] == "serve", "user_id"].nunique(),
+    }
+
+
+def test_a_model_outside_the_pool_behind_a_pool_model_on_validation_has_no_serve_lists(monkeypatch) -> None:
+    """BPR (outside the re-ranker's pool) behind item kNN on validation can never be served: it is
+    listed on validation and test only, and the run log says why. Alone, or ahead, it keeps them."""
+    from recwarehouse.interactions.models import all_candidates, can_serve
+
+    assert can_serve("itemknn", 0.1, ("als", 0.5))  # a pool model always: the re-ranker serves its lists
+    assert not can_serve("bpr", 0.1, ("itemknn", 0.2))
+    assert can_serve("bpr", 0.2, ("itemknn", 0.2)) and can_serve("bpr", 0.3, ("itemknn", 0.2))
+    assert can_serve("bpr", 0.2 - 1e-12, ("itemknn", 0.2))  # a rounding difference is a tie
+    assert can_serve("bpr", 0.0, None)  # no pool model built
+
+    from recwarehouse.interactions import models
+
+    said = []
+    monkeypatch.setattr(models, "log", said.append)
+    history, targets, item_scores = _three_folds()
+    weak_bpr = ({"factors": 4, "learning_rate": 1e-6, "regularization": 0.01, "iterations": 1},)
+    base = {"n": 20, "k": 5, "list_length": 10, "taus": (0.0,), "knn_neighbours": 10, "bpr_grid": weak_bpr}
+    lists = all_candidates(history, targets, item_scores, FirstStage(**base, models=("itemknn", "bpr")))[0].frame()
+    folds = lists.groupby("model")["fold"].agg(set).to_dict()
+    assert folds == {"itemknn": {"validation", "test", "serve"}, "bpr": {"validation", "test"}}
+    assert any(line.startswith("bpr: no serve-fold lists") and "itemknn's" in line for line in said)
+    alone = all_candidates(history, targets, item_scores, FirstStage(**base, models=("bpr",)))[0].frame()
+    assert set(alone["fold"]) == {"validation", "test", "serve"}
+
+
 @pytest.mark.parametrize("bpr_settings", [1, 2])
 def test_the_first_stage_lists_are_the_same_on_one_thread_and_with_bpr_fits_alongside(bpr_settings) -> None:
     """With 2 threads BPR's fits run beside the other models (all folds at once when its grid has
     one setting); on 1 thread they run in turn. The lists must not depend on it."""
     from recwarehouse.interactions.models import all_candidates
 
-    folds = []
-    for name, seed in [("validation", 1), ("test", 2), ("serve", 3)]:
-        folds.append(_history(seed).assign(fold=name))
-    history = pd.concat(folds, ignore_index=True)
-    targets = _history(9, rows=300).assign(fold="validation")[["fold", "user_id", "item_id"]]
-    items = history[["fold", "item_id"]].drop_duplicates()
-    item_scores = items.assign(
-        interactions=items["item_id"].str[1:].astype(float), bayes_average_rating=np.nan, recency_popularity=1.0
-    )
+    history, targets, item_scores = _three_folds()
     grid = tuple(
         {"factors": 8, "learning_rate": lr, "regularization": 0.01, "iterations": 5}
         for lr in (0.05, 0.1)[:bpr_settings]

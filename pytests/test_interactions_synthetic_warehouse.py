@@ -76,38 +76,41 @@ def test_every_user_is_served_and_learned_models_beat_popularity(synthetic_wareh
     assert ndcg["itemknn"] > ndcg["popularity"]
 
 
-def test_the_validation_fold_is_the_seeded_sample_of_tuning_users(synthetic_warehouse) -> None:
-    """`make interactions-build` sets tuning_users: 300 (the log has more validation users): the
-    validation targets, every validation list and the validation evaluation hold those 300 users;
-    the test and serve folds keep everyone."""
-    available, sampled = synthetic_warehouse.sql(
-        """
-        select
-            (select count(distinct user_id) from intermediate.int_interaction_folds_assembled
-             where fold = 'validation' and role = 'target' and not is_repeat),
-            (select count(distinct user_id) from intermediate.int_interaction_targets where fold = 'validation')
-        """
-    ).fetchone()
-    assert available > 300 and sampled == 300
-    for table in ["ml.ml_interaction_candidates", "ml.ml_interaction_two_stage", "marts.fct_interaction_eval_per_user"]:
-        (outside,) = synthetic_warehouse.sql(
+def test_validation_and_test_folds_are_the_seeded_samples(synthetic_warehouse) -> None:
+    """`make interactions-build` sets tuning_users: 300 and evaluation_users: 400 (the log has more
+    users with targets in both folds): the targets, every list and the evaluation of the validation
+    fold hold those 300 users, the test fold's those 400; the serve fold keeps everyone."""
+    for fold, size in [("validation", 300), ("test", 400)]:
+        available, sampled = synthetic_warehouse.sql(
             f"""
-            select count(distinct l.user_id) from {table} l
-            where l.fold = 'validation' and l.user_id not in (
-                select user_id from intermediate.int_interaction_targets where fold = 'validation')
+            select
+                (select count(distinct user_id) from intermediate.int_interaction_folds_assembled
+                 where fold = '{fold}' and role = 'target' and not is_repeat),
+                (select count(distinct user_id) from intermediate.int_interaction_targets where fold = '{fold}')
             """
         ).fetchone()
-        assert outside == 0, f"{table} has validation rows of users outside the sample"
-    (evaluated,) = synthetic_warehouse.sql(
-        "select count(distinct user_id) from marts.fct_interaction_eval_per_user where fold = 'validation'"
-    ).fetchone()
-    assert evaluated == 300
-    test_users, test_listed = synthetic_warehouse.sql(
+        assert available > size and sampled == size, fold
+        for table in [
+            "ml.ml_interaction_candidates", "ml.ml_interaction_two_stage", "marts.fct_interaction_eval_per_user",
+        ]:  # fmt: skip
+            outside, listed = synthetic_warehouse.sql(
+                f"""
+                select
+                    count(distinct l.user_id) filter (where l.user_id not in (
+                        select user_id from intermediate.int_interaction_targets where fold = '{fold}')),
+                    count(distinct l.user_id)
+                from {table} l
+                where l.fold = '{fold}'
+                """
+            ).fetchone()
+            assert outside == 0, f"{table} has {fold} rows of users outside the sample"
+            assert listed == size, f"{table} lists {listed} {fold} users, not {size}"
+    serve_users, serve_listed = synthetic_warehouse.sql(
         """
         select
             (select count(distinct user_id) from intermediate.int_interaction_folds_assembled
-             where fold = 'test' and role = 'history'),
-            (select count(distinct user_id) from ml.ml_interaction_candidates where fold = 'test' and model = 'als')
+             where fold = 'serve' and role = 'history'),
+            (select count(distinct user_id) from ml.ml_interaction_candidates where fold = 'serve' and model = 'als')
         """
     ).fetchone()
-    assert test_listed == test_users
+    assert serve_listed == serve_users

@@ -211,32 +211,31 @@ def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, d
 
 def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) -> sparse.csr_matrix:
     """Item-item cosine similarity kept sparse: row i holds item i's k most similar other items
-    (ties: the smaller item index). Computed a block of item columns at a time, so memory is one
-    dense items x block slab plus the k-per-item result, never items x items."""
+    with a similarity above 0 (ties: the smaller item index). Computed a block of items at a time,
+    each block's co-occurrences kept sparse and cut to the top k per item by
+    `top_entries_per_row`, so work and memory grow with the co-occurring pairs, never with
+    items x items."""
+    from recwarehouse.interactions.matrix import top_entries_per_row
+
     n_items = matrix.shape[1]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()).astype(np.float32)
     norms[norms == 0] = 1.0
-    csc = matrix.tocsc().astype(np.float32)
-    gram_rows = csc.T.tocsr()
+    csr = sparse.csr_matrix(matrix, dtype=np.float32)
+    gram_rows = csr.T.tocsr()  # items x users
     block = max(1, int(block_mb * 2**20 // (max(n_items, 1) * 4 * 3)))
     k = min(k, max(n_items - 1, 0))
     rows, cols, vals = [], [], []
-    for lo in range(0, n_items, block):
+    for lo in range(0, n_items if k > 0 else 0, block):
         hi = min(lo + block, n_items)
-        slab = (gram_rows[lo:hi] @ csc).toarray()  # (hi - lo) x items co-occurrence
-        slab /= norms[lo:hi, None] * norms[None, :]
-        slab[np.arange(hi - lo), np.arange(lo, hi)] = 0.0
-        if k == 0:
-            continue
-        part = (
-            np.argpartition(-slab, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (hi - lo, 1))
-        )
-        top = np.take_along_axis(slab, part, axis=1)
-        keep = top > 0
-        r, c = np.nonzero(keep)
+        slab = sparse.csr_matrix(gram_rows[lo:hi] @ csr)  # (hi - lo) x items co-occurrence, sparse
+        item = lo + np.repeat(np.arange(hi - lo), np.diff(slab.indptr))
+        slab.data /= norms[item] * norms[slab.indices]
+        slab.data[slab.indices == item] = 0.0  # not its own neighbour
+        slab.eliminate_zeros()
+        r, c, v = top_entries_per_row(slab, k)
         rows.append(r + lo)
-        cols.append(part[r, c])
-        vals.append(top[r, c])
+        cols.append(c)
+        vals.append(v)
     if not rows:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
     out = sparse.csr_matrix(

@@ -140,6 +140,7 @@
     {%- do _check_number(errors, 'score_memory_mb', 1, 10000000) -%}
     {%- do _check_number(errors, 'rerank_training_users', 2, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'tuning_users', 1, 100000000, integer=true) -%}
+    {%- do _check_number(errors, 'evaluation_users', 1, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'bootstrap_resamples', 10, 1000000, integer=true) -%}
     {%- set known_models = ['popularity', 'bayes_average', 'recency_popularity', 'itemknn', 'ease', 'ease_no_decay',
                             'als', 'bpr'] -%}

@@ -1,5 +1,6 @@
 """First stage for the interactions path: top lists of every baseline and CF model (item kNN,
-EASE, ALS, BPR) for the validation, test and serve folds, settings chosen on validation. Lists
+EASE, ALS, BPR) for the validation and test folds' evaluated users and the serve fold's users
+(serve: only the models that can be served), settings chosen on validation. Lists
 stream into DuckDB chunk by chunk (ids dictionary-encoded), so Python never holds them all."""
 
 from recwarehouse.interactions.models import FirstStage, all_candidates

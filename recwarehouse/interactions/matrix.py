@@ -126,6 +126,10 @@ def chunk_rows(n_columns: int, score_memory_mb: float, floor: int = 16) -> int:
     return max(floor, int(score_memory_mb * 2**20 // per_row))
 
 
+# `top_n_rows` on rows this many times 4 wide or wider bounds each row's cut from this many columns
+BOUND_COLUMNS = 4096
+
+
 def top_n_rows(
     scores: np.ndarray, seen: sp.csr_matrix | None, n: int, overwrite: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -137,20 +141,36 @@ def top_n_rows(
     How: each row's n-th best value (the cut) by a partition of the values, which is cheaper than
     partitioning indices; then every column at least as good as the cut, sorted by (score,
     column). A row with more columns equal to the cut than places left (a short history's zeros
-    beyond its few neighbours) keeps what beats the cut and then its smallest equal columns."""
-    # work on the negated scores (best = smallest): NumPy's partition around a small kth stays
-    # fast on blocks full of equal values (kNN's zeros), around a large kth it does not
+    beyond its few neighbours) keeps what beats the cut and then its smallest equal columns. On
+    wide rows (a catalogue of 4 x `BOUND_COLUMNS` items or more) the partition runs on the row's
+    first columns only, whose n-th best bounds the cut, and the exact cut comes from the columns
+    that reach that bound (`top_entries_per_row`): the same lists, a fraction of the work."""
     s = np.ascontiguousarray(scores) if overwrite else np.array(scores, order="C")  # C order: rows are runs
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
-    np.negative(s, out=s)
-    if seen is not None and seen.nnz:
-        rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr))
-        s[rows, seen.indices] = np.inf
     n_rows, m = s.shape
     n = min(n, m)
     if n == 0:
         return np.zeros((n_rows, 0), dtype=np.int64), np.zeros((n_rows, 0))
+    seen_rows = np.repeat(np.arange(seen.shape[0]), np.diff(seen.indptr)) if seen is not None and seen.nnz else None
+    sample = max(BOUND_COLUMNS, 4 * n)
+    if 4 * sample <= m:
+        # wide rows: a bound on each row's cut from its first `sample` columns (the cut over every
+        # column is as good or better), then the exact top n among the columns that reach the bound,
+        # a few percent of the row, instead of partitioning the whole row
+        if seen_rows is not None:
+            s[seen_rows, seen.indices] = -np.inf
+        bound = -np.partition(-s[:, :sample], n - 1, axis=1)[:, n - 1 : n]
+        flat = np.flatnonzero(s >= bound)
+        rows, cols = np.divmod(flat, m)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+        _, cols, vals = top_entries(indptr, cols, s.ravel()[flat], n)
+        return cols.reshape(n_rows, n), vals.astype(np.float64).reshape(n_rows, n)
+    # work on the negated scores (best = smallest): NumPy's partition around a small kth stays
+    # fast on blocks full of equal values (kNN's zeros), around a large kth it does not
+    np.negative(s, out=s)
+    if seen_rows is not None:
+        s[seen_rows, seen.indices] = np.inf
     cut = np.partition(s, n - 1, axis=1)[:, n - 1 : n] if n < m else np.full((n_rows, 1), np.inf, dtype=s.dtype)
     kept = s <= cut
     tied = np.flatnonzero(kept.sum(axis=1) > n)
@@ -170,6 +190,94 @@ def top_n_rows(
     return cols, vals.astype(np.float64)
 
 
+def top_entries_per_row(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`top_entries` of a CSR matrix."""
+    return top_entries(scores.indptr, scores.indices, scores.data, n)
+
+
+def top_entries(
+    indptr: np.ndarray, indices: np.ndarray, values: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's n largest stored entries of a CSR matrix (indptr, indices, values) without
+    duplicates (its columns in any order within a row), as (rows, columns, values), rows
+    ascending and within a row best first; ties go to the smaller column, as a full stable
+    sort would give. Work and memory grow with the stored entries, never with rows x columns.
+
+    How: rows with more than n entries get their cut (the n-th largest value) from a partition of
+    their values, padded into dense blocks of rows of similar length (every row in a block is at
+    least half as long as the block), so padding at most doubles the work; then every entry that
+    beats its row's cut, and the row's smallest columns among the entries equal to it."""
+    n_rows = indptr.size - 1
+    lengths = np.diff(indptr)
+    if n <= 0 or values.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=values.dtype)
+    cut = np.full(n_rows, -np.inf, dtype=np.float64)  # rows with n entries or fewer keep them all
+    long = np.flatnonzero(lengths > n)
+    if long.size:
+        width_class = np.ceil(np.log2(lengths[long])).astype(np.int64)
+        for w in np.unique(width_class):
+            rows = long[width_class == w]
+            lens = lengths[rows]
+            pad = np.full((rows.size, int(lens.max())), np.inf, dtype=values.dtype)
+            r = np.repeat(np.arange(rows.size), lens)
+            pos = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+            pad[r, pos] = -values[np.repeat(indptr[rows], lens) + pos]  # negated: best = smallest
+            cut[rows] = -np.partition(pad, n - 1, axis=1)[:, n - 1]
+    row_of = np.repeat(np.arange(n_rows), lengths)
+    entry_cut = cut[row_of]
+    better = np.flatnonzero(values > entry_cut)
+    need = n - np.bincount(row_of[better], minlength=n_rows)
+    # the entries equal to their row's cut, by (row, column): each row keeps its `need` first
+    equal = np.flatnonzero(values == entry_cut)
+    equal = equal[np.lexsort((indices[equal], row_of[equal]))]
+    first = np.searchsorted(row_of[equal], row_of[equal])  # where the row's equal entries start
+    keep = np.concatenate([better, equal[np.arange(equal.size) - first < need[row_of[equal]]]])
+    rows, cols, vals = row_of[keep], indices[keep].astype(np.int64), values[keep]
+    order = np.lexsort((cols, -vals, rows))
+    return rows[order], cols[order], vals[order]
+
+
+def top_n_sparse_rows(scores: sp.csr_matrix, seen: sp.csr_matrix | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`top_n_rows` of a sparse block (no duplicate entries, as a sparse product gives) whose stored
+    values are all > 0 (kNN scores), without making
+    it dense: the same columns and scores as `top_n_rows(scores.toarray(), seen, n)`. A row with
+    fewer than n unseen stored entries continues with its smallest unseen columns at score 0, then
+    pads with -inf (on its smallest seen columns), exactly as the dense path ranks them."""
+    scores = sp.csr_matrix(scores)
+    scores.eliminate_zeros()
+    if (scores.data < 0).any():
+        return top_n_rows(scores.toarray(), seen, n, overwrite=True)
+    n_rows, m = scores.shape
+    n = min(n, m)
+    if seen is not None and seen.nnz:
+        seen = sp.csr_matrix(seen, dtype=bool).astype(scores.dtype)
+        scores = scores - scores.multiply(seen)  # drops the seen entries (a sparse difference keeps no zeros)
+        scores.eliminate_zeros()
+    rows, cols, vals = top_entries_per_row(scores, n)
+    out_cols = np.zeros((n_rows, n), dtype=np.int64)
+    out_vals = np.zeros((n_rows, n), dtype=np.float64)
+    counts = np.bincount(rows, minlength=n_rows)
+    slot = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    out_cols[rows, slot] = cols
+    out_vals[rows, slot] = vals
+    for r in np.flatnonzero(counts < n):  # short rows: zeros in column order, then the seen at -inf
+        have = int(counts[r])
+        taken = out_cols[r, :have]
+        seen_r = (
+            seen.indices[seen.indptr[r] : seen.indptr[r + 1]] if seen is not None and seen.nnz else np.zeros(0, int)
+        )
+        excluded = np.union1d(taken, seen_r)
+        candidates = np.arange(min(m, n - have + excluded.size))
+        zeros = candidates[~np.isin(candidates, excluded)][: n - have]
+        out_cols[r, have : have + zeros.size] = zeros
+        rest = n - have - zeros.size
+        if rest:
+            out_cols[r, n - rest :] = np.sort(seen_r)[:rest]
+            out_vals[r, n - rest :] = -np.inf
+    return out_cols, out_vals
+
+
 def scored_chunks(
     fold: Fold,
     score_block: Callable[[np.ndarray], np.ndarray],
@@ -180,9 +288,10 @@ def scored_chunks(
     users: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yields (user rows, top-n columns, their scores) chunk by chunk, in user order, for every user
-    of the fold or only the sorted row indices `users`; score_block(rows) returns the dense scores
-    of those users over every item. `workers` chunks (default: the project's threads) are scored at
-    once on threads (NumPy and SciPy release the GIL), each with one BLAS thread and
+    of the fold or only the sorted row indices `users`; score_block(rows) returns the scores of
+    those users over every item, dense, or sparse when most are 0 (kNN: `top_n_sparse_rows` ranks
+    them as the dense path would, without making them dense). `workers` chunks (default: the
+    project's threads) are scored at once on threads (NumPy and SciPy release the GIL), each with one BLAS thread and
     score_memory_mb / workers of room, so the cores are used and not oversubscribed. Chunks are
     independent: the result does not depend on workers."""
     workers = max(1, workers or threads())
@@ -193,7 +302,11 @@ def scored_chunks(
     def one(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = everyone[lo : lo + step]
         block = score_block(rows)
-        cols, vals = top_n_rows(block, seen[rows] if seen is not None else None, n, overwrite=True)
+        seen_rows = seen[rows] if seen is not None else None
+        if sp.issparse(block):
+            cols, vals = top_n_sparse_rows(block, seen_rows, n)
+        else:
+            cols, vals = top_n_rows(block, seen_rows, n, overwrite=True)
         return rows, cols, vals
 
     starts = range(0, everyone.size, step)

@@ -236,9 +236,9 @@ def scorer(model: str, fold: Fold, params: dict, fitted) -> ScoreBlock:
     if model in ("ease", "ease_no_decay"):
         profile = fold.profile(params["tau"])
         return lambda rows: np.asarray(profile[rows] @ fitted)
-    if model == "itemknn":
+    if model == "itemknn":  # sparse scores (a history's neighbours): `scored_chunks` keeps them sparse
         profile = fold.profile(params["tau"])
-        return lambda rows: (profile[rows] @ fitted).toarray()
+        return lambda rows: profile[rows] @ fitted
     if model in ("als", "bpr"):
         users, items = np.asarray(fitted.user_factors), np.asarray(fitted.item_factors)
         return lambda rows: users[rows] @ items.T
@@ -504,14 +504,20 @@ def all_candidates(
 
     validation = folds["validation"]
     val_targets = targets[targets["fold"] == "validation"]
-    # the validation fold is listed for its users with targets only (`int_interaction_targets`
-    # keeps a seeded sample of at most `tuning_users` of them): what tuning and the model choice need
+    # the validation and test folds are listed for their users with targets only
+    # (`int_interaction_targets` keeps seeded samples of at most `tuning_users` / `evaluation_users`
+    # of them): what tuning, the model choice and the evaluation need; the serve fold lists everyone
     # (pandas' hash lookup: numpy's isin compares object arrays pair by pair, minutes at 500k users)
-    listed = {"validation": np.flatnonzero(pd.Index(validation.users).isin(val_targets["user_id"].unique()))}
-    log(
-        f"validation: settings are tuned and lists built for {listed['validation'].size:,} users with targets "
-        f"(of {validation.shape[0]:,} with history)"
-    )
+    listed = {}
+    for name in ("validation", "test"):
+        if name in folds:
+            with_targets = targets.loc[targets["fold"] == name, "user_id"].unique()
+            listed[name] = np.flatnonzero(pd.Index(folds[name].users).isin(with_targets))
+            what = "settings are tuned and lists built" if name == "validation" else "lists built"
+            log(
+                f"{name}: {what} for {listed[name].size:,} users with targets "
+                f"(of {folds[name].shape[0]:,} with history)"
+            )
 
     lists = ListBuilder(folds, sink)
     exclude_seen = not s.reconsumption
@@ -528,35 +534,51 @@ def all_candidates(
                 chunks = global_top_n(fold, values, n, exclude_seen, s.score_memory_mb, listed.get(name))
                 lists.add(name, model, json.dumps({}), chunks)
 
-    # BPR fits on one thread: its fits start now, one at a time beside the other models' work, so
-    # the second core is not idle while they run (with one setting there is nothing to choose, so
-    # the test and serve fits start too). Seeded and single-threaded, they are the same whenever run.
+    # the pool models first: a model outside the pool is only listed on the serve fold when its
+    # validation NDCG reaches theirs (`can_serve`), since otherwise it can never be served
+    cf_models = [m for m in CF_MODELS if m in models and m in POOL_MODELS]
+    cf_models += [m for m in CF_MODELS if m in models and m not in POOL_MODELS]
+    # BPR fits on one thread: its validation and test fits start now, one at a time beside the other
+    # models' work, so the second core is not idle while they run (with one setting there is nothing
+    # to choose, so the test fit starts too). Seeded and single-threaded, they are the same whenever run.
     background, early = None, {}
     if "bpr" in models and threads() > 1:
         background = ThreadPoolExecutor(max_workers=1)
         grid = _grid("bpr", s)
-        for name in ["validation"] + ([n for n in folds if n != "validation"] if len(grid) == 1 else []):
+        for name in ["validation"] + (["test"] if len(grid) == 1 and "test" in folds else []):
             for params in grid:
                 early[(name, _fit_key(params))] = background.submit(_timed_fit, "bpr", folds[name], params, s.seed)
     tuning_targets = FoldTargets(validation, val_targets)
-    for model in (m for m in CF_MODELS if m in models):
+    pool_best: tuple[str, float] | None = None
+    for model in cf_models:
         t0 = time.perf_counter()
         prefit = {key: early.pop((n, key)) for (n, key) in list(early) if n == "validation"} if model == "bpr" else {}
         params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"], prefit)
+        best_ndcg = max(t["validation_ndcg"] for t in tried)
         log(
             f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
-            f"({max(t['validation_ndcg'] for t in tried):.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
+            f"({best_ndcg:.4f}; {len(tried)} settings, {time.perf_counter() - t0:.1f} s)"
         )
+        if model in POOL_MODELS and (pool_best is None or best_ndcg > pool_best[1]):
+            pool_best = (model, best_ndcg)
+        model_folds = list(folds)
+        if "serve" in folds and not can_serve(model, best_ndcg, pool_best):
+            model_folds.remove("serve")
+            log(
+                f"{model}: no serve-fold lists: its validation NDCG@{s.k} ({best_ndcg:.4f}) is below "
+                f"{pool_best[0]}'s ({pool_best[1]:.4f}), so it can never be the served model"
+            )
         params_json = json.dumps({**params, "grid": tried}, sort_keys=True)
         started = {}
         if model == "bpr" and background:
-            started = {n: early.pop((n, _fit_key(params))) for n in folds if (n, _fit_key(params)) in early}
-            if not started:  # chosen among several settings: the other folds' fits side by side
-                others = [n for n in folds if n != "validation"]
+            started = {n: early.pop((n, _fit_key(params))) for n in model_folds if (n, _fit_key(params)) in early}
+            others = [n for n in model_folds if n != "validation" and n not in started]
+            if others:  # chosen among several settings, or the serve fold: side by side
                 pool = ThreadPoolExecutor(max_workers=min(len(others), threads()))
-                started = {n: pool.submit(_timed_fit, model, folds[n], params, s.seed) for n in others}
+                started.update({n: pool.submit(_timed_fit, model, folds[n], params, s.seed) for n in others})
                 pool.shutdown(wait=False)
-        for name, fold in folds.items():
+        for name in model_folds:
+            fold = folds[name]
             if name == "validation":
                 fitted, fit = tuned, 0.0
             else:
@@ -584,6 +606,15 @@ def all_candidates(
     if background:
         background.shutdown()
     return lists, skipped
+
+
+def can_serve(model: str, validation_ndcg: float, pool_best: tuple[str, float] | None) -> bool:
+    """Whether a first-stage model may be the served one, so needs serve-fold lists. The served
+    model is the best on validation NDCG@K (`fct_interaction_recommendations`); the pool models
+    (kNN, EASE, ALS) always get them, because the re-ranker's serve candidates are theirs, and a
+    model outside the pool is left out only when a pool model is ahead of it on validation (by more
+    than float rounding: the evaluation recomputes the same NDCG in another order)."""
+    return model in POOL_MODELS or pool_best is None or validation_ndcg >= pool_best[1] - 1e-9
 
 
 def model_id(model: str, params_json: str) -> str:
