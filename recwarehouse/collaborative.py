@@ -17,6 +17,7 @@ from scipy.sparse.linalg import svds
 
 from recwarehouse import thread_limit
 from recwarehouse.hashing import seeded_units
+from recwarehouse.interactions.matrix import top_entries_per_row
 
 USER_CHUNK = 4_096  # users per step: USER_CHUNK x items scores (16 MB at 1,000 items)
 
@@ -215,8 +216,6 @@ def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) 
     each block's co-occurrences kept sparse and cut to the top k per item by
     `top_entries_per_row`, so work and memory grow with the co-occurring pairs, never with
     items x items."""
-    from recwarehouse.interactions.matrix import top_entries_per_row
-
     n_items = matrix.shape[1]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()).astype(np.float32)
     norms[norms == 0] = 1.0

@@ -144,7 +144,7 @@ def top_n_rows(
     beyond its few neighbours) keeps what beats the cut and then its smallest equal columns. On
     wide rows (a catalogue of 4 x `BOUND_COLUMNS` items or more) the partition runs on the row's
     first columns only, whose n-th best bounds the cut, and the exact cut comes from the columns
-    that reach that bound (`top_entries_per_row`): the same lists, a fraction of the work."""
+    that reach that bound (`top_entries`): the same lists, a fraction of the work."""
     s = np.ascontiguousarray(scores) if overwrite else np.array(scores, order="C")  # C order: rows are runs
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
@@ -239,11 +239,11 @@ def top_entries(
 
 
 def top_n_sparse_rows(scores: sp.csr_matrix, seen: sp.csr_matrix | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """`top_n_rows` of a sparse block (no duplicate entries, as a sparse product gives) whose stored
-    values are all > 0 (kNN scores), without making
-    it dense: the same columns and scores as `top_n_rows(scores.toarray(), seen, n)`. A row with
-    fewer than n unseen stored entries continues with its smallest unseen columns at score 0, then
-    pads with -inf (on its smallest seen columns), exactly as the dense path ranks them."""
+    """`top_n_rows` of a sparse block (no duplicate entries, as a sparse product gives) whose
+    stored values are all > 0 (kNN scores), without making it dense: the same columns and scores
+    as `top_n_rows(scores.toarray(), seen, n)`. A row with fewer than n unseen stored entries
+    continues with its smallest unseen columns at score 0, then pads with -inf (on its smallest
+    seen columns), exactly as the dense path ranks them."""
     scores = sp.csr_matrix(scores)
     scores.eliminate_zeros()
     if (scores.data < 0).any():
@@ -252,7 +252,7 @@ def top_n_sparse_rows(scores: sp.csr_matrix, seen: sp.csr_matrix | None, n: int)
     n = min(n, m)
     if seen is not None and seen.nnz:
         seen = sp.csr_matrix(seen, dtype=bool).astype(scores.dtype)
-        scores = scores - scores.multiply(seen)  # drops the seen entries (a sparse difference keeps no zeros)
+        scores = scores - scores.multiply(seen)  # the seen entries become zeros, then go
         scores.eliminate_zeros()
     rows, cols, vals = top_entries_per_row(scores, n)
     out_cols = np.zeros((n_rows, n), dtype=np.int64)
@@ -291,9 +291,9 @@ def scored_chunks(
     of the fold or only the sorted row indices `users`; score_block(rows) returns the scores of
     those users over every item, dense, or sparse when most are 0 (kNN: `top_n_sparse_rows` ranks
     them as the dense path would, without making them dense). `workers` chunks (default: the
-    project's threads) are scored at once on threads (NumPy and SciPy release the GIL), each with one BLAS thread and
-    score_memory_mb / workers of room, so the cores are used and not oversubscribed. Chunks are
-    independent: the result does not depend on workers."""
+    project's threads) are scored at once on threads (NumPy and SciPy release the GIL), each with
+    one BLAS thread and score_memory_mb / workers of room, so the cores are used and not
+    oversubscribed. Chunks are independent: the result does not depend on workers."""
     workers = max(1, workers or threads())
     step = chunk_rows(fold.shape[1], score_memory_mb / workers)
     seen = fold.x if exclude_seen else None
