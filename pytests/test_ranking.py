@@ -8,13 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recwarehouse.trainer_ranking.rankers import LightGBMLambdaRanker, candidate_rankers, feature_columns
+from recwarehouse.trainer_ranking.rankers import (
+    LightGBMLambdaRanker,
+    TrainingSet,
+    candidate_rankers,
+    feature_columns,
+    in_query_order,
+)
 from recwarehouse.trainer_ranking.registry import (
     cap_rows_by_user,
     check_features_match,
     empty_registry,
     examples_fingerprint,
+    fit_side_by_side,
     load_model,
+    prepare_examples,
     retrain_reason,
     score_batches,
     score_splits,
@@ -133,6 +141,49 @@ def test_row_cap_keeps_whole_users_and_is_seeded() -> None:
     assert capped.equals(cap_rows_by_user(train, 500, seed=3))
     assert set(capped.user_id) != set(cap_rows_by_user(train, 500, seed=4).user_id)
     assert cap_rows_by_user(train, None, seed=3) is train
+
+
+def test_side_by_side_fits_give_the_models_of_one_at_a_time(monkeypatch) -> None:
+    """Two fits at a time on one thread each (RECWAREHOUSE_THREADS=2) give exactly the scores of
+    the same rankers fitted one after the other on one thread, in the order given."""
+    ex = toy_examples(5)
+    train = TrainingSet.of(ex[ex.split == "train"])
+    valid = ex[ex.split == "validation"]
+    monkeypatch.setenv("RECWAREHOUSE_THREADS", "2")
+    together = fit_side_by_side(candidate_rankers(seed=9, k=3), train)
+    monkeypatch.setenv("RECWAREHOUSE_THREADS", "1")
+    alone = fit_side_by_side(candidate_rankers(seed=9, k=3), TrainingSet.of(ex[ex.split == "train"]))
+    assert [r.name for r, _ in together] == [r.name for r in candidate_rankers(seed=9, k=3)]
+    for (a, seconds), (b, _) in zip(together, alone, strict=True):
+        assert seconds >= 0
+        np.testing.assert_array_equal(a.score(valid), b.score(valid))
+
+
+def test_query_order_sorts_only_when_needed_and_matches_a_stable_sort() -> None:
+    ex = toy_examples(6)
+    shuffled = ex.sample(frac=1.0, random_state=1)
+    expected = shuffled.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+    pd.testing.assert_frame_equal(in_query_order(shuffled), expected)
+    assert in_query_order(expected) is expected  # already in order: neither sorted nor copied
+    # a later key out of order under equal earlier keys is caught; a later key may fall when an
+    # earlier one rises
+    swapped = expected.copy()
+    swapped.loc[[0, 1], "trainer_id"] = swapped.loc[[1, 0], "trainer_id"].to_numpy()
+    pd.testing.assert_frame_equal(in_query_order(swapped), swapped.sort_values(
+        ["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True))  # fmt: skip
+    assert in_query_order(expected.iloc[[11, 12]]).index.tolist() == [0, 1]  # t11 of u000, then t00 of u001
+
+
+def test_prepared_examples_cap_training_users_and_keep_every_other_row_in_order() -> None:
+    ex = toy_examples(7).sample(frac=1.0, random_state=2)
+    prepared = prepare_examples(ex, 500, seed=3)
+    train = ex[ex.split == "train"]
+    kept = set(cap_rows_by_user(train.sort_values(["target_week", "user_id", "trainer_id"]), 500, seed=3).user_id)
+    assert set(prepared.loc[prepared.split == "train", "user_id"]) == kept
+    assert (prepared.split == "validation").sum() == (ex.split == "validation").sum()
+    expected = pd.concat([train[train.user_id.isin(kept)], ex[ex.split != "train"]])
+    expected = expected.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+    pd.testing.assert_frame_equal(prepared, expected)
 
 
 NO_MODELS = "no stored models (first build or --full-refresh)"

@@ -36,10 +36,14 @@ def lightgbm_dataset(x, y, groups, feature_names: list[str]) -> lgb.Dataset:
     return dataset.construct()
 
 
-def train_booster(params: dict, dataset: lgb.Dataset, seed: int) -> lgb.Booster:
+def train_booster(params: dict, dataset: lgb.Dataset, seed: int, num_threads: int | None = None) -> lgb.Booster:
     """`params` in the scikit-learn names (n_estimators, learning_rate, num_leaves, ...), as the
-    registry stores them; LightGBM's core API takes the same names as aliases."""
+    registry stores them; LightGBM's core API takes the same names as aliases. `num_threads`
+    (default: the project's setting) lets fits that run side by side share the cores; the model
+    does not depend on it. Fits may share one constructed `dataset`: training only reads it."""
     core = {k: v for k, v in params.items() if k != "n_estimators"}
     return lgb.train(
-        {**core, **_FIXED, "seed": seed, "num_threads": threads()}, dataset, num_boost_round=params["n_estimators"]
+        {**core, **_FIXED, "seed": seed, "num_threads": num_threads or threads()},
+        dataset,
+        num_boost_round=params["n_estimators"],
     )

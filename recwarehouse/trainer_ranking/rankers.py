@@ -19,6 +19,35 @@ from recwarehouse.hashing import seeded_units
 
 ID_COLUMNS = ["user_id", "trainer_id", "target_week", "split", "candidate_source", "user_goal"]
 NON_FEATURES = {*ID_COLUMNS, "label", "max_source_week"}
+QUERY_ORDER = ["target_week", "user_id", "trainer_id"]  # a query group is one (target week, user)
+
+
+def _sorted_by(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether the rows are already in ascending order of `columns` (lexicographic; equal keys
+    allowed), checked in one vectorised pass instead of a sort."""
+    if len(frame) < 2:
+        return True
+    ahead = np.ones(len(frame) - 1, dtype=bool)  # rows whose order is still decided by later columns
+    for column in columns:
+        values = frame[column].to_numpy()
+        before, after = values[:-1], values[1:]
+        try:
+            if np.any(ahead & (after < before)):
+                return False
+        except TypeError:  # a missing key among texts: let the sort place it
+            return False
+        ahead &= after == before
+    return True
+
+
+def in_query_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows in query order (target week, user, trainer; a stable sort), on a fresh 0..n-1
+    index. Rows already in that order are returned as they are, without a sort or a copy."""
+    if not _sorted_by(frame, QUERY_ORDER):
+        return frame.sort_values(QUERY_ORDER, kind="mergesort").reset_index(drop=True)
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+        return frame
+    return frame.reset_index(drop=True)
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
@@ -48,7 +77,7 @@ class TrainingSet:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> TrainingSet:
-        ordered = frame.sort_values(["target_week", "user_id", "trainer_id"], kind="mergesort").reset_index(drop=True)
+        ordered = in_query_order(frame)
         features = feature_columns(ordered)
         groups = ordered.groupby(["target_week", "user_id"], sort=False).size().to_numpy()
         return cls(features, ordered[features].to_numpy(dtype=float), ordered["label"].to_numpy(int), groups)
@@ -72,7 +101,8 @@ class Ranker:
     params: dict = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
 
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
+    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
+        """Learn from `train`; learned rankers use `num_threads` (default: the project's setting)."""
         self.features = as_training_set(train).features
         return self
 
@@ -130,11 +160,11 @@ LGBM_COMMON = {
 class LightGBMClassifierRanker(Ranker):
     name: str = "lightgbm_classifier"
 
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
+    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
         self.params = dict(LGBM_COMMON)
-        self.model = train_booster({**self.params, "objective": "binary"}, data.binned(), self.seed)
+        self.model = train_booster({**self.params, "objective": "binary"}, data.binned(), self.seed, num_threads)
         return self
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
@@ -163,11 +193,12 @@ class LightGBMLambdaRanker(Ranker):
     k: int = 5
     bags: int = 1
 
-    def fit(self, train: pd.DataFrame | TrainingSet) -> Ranker:
+    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
         self.params = {**LAMBDARANK_PARAMS, "objective": "lambdarank", "lambdarank_truncation_level": 2 * self.k}
-        self.models = [train_booster(self.params, data.binned(), self.seed + bag) for bag in range(self.bags)]
+        binned = data.binned()
+        self.models = [train_booster(self.params, binned, self.seed + bag, num_threads) for bag in range(self.bags)]
         self.params = {**self.params, "bags": self.bags}
         return self
 
