@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recwarehouse.diversify import mean_pairwise_similarity
 from recwarehouse.trainer_ranking.rerank import (
     base_order_diversity,
     fallback_score,
     greedy_rerank,
+    intra_list_similarity,
     jaccard_matrix,
     rerank,
     training_rows,
@@ -43,6 +45,26 @@ def test_jaccard_by_hand() -> None:
     assert SIM[INDEX["a"], INDEX["c"]] == 0.0
     assert SIM[INDEX["a"], INDEX["d"]] == pytest.approx(1 / 3)  # {strength} / {strength, hiit, yoga}
     assert jaccard_matrix([set(), set()]).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_mean_pairwise_similarity_by_hand() -> None:
+    sim = np.array([[1.0, 0.2, 0.4], [0.2, 1.0, 0.9], [0.4, 0.9, 1.0]])
+    blocks = np.stack([sim, sim, sim, sim])
+    valid = np.array([[True, True, True], [True, False, False], [True, False, True], [False, False, False]])
+    ils = mean_pairwise_similarity(blocks, valid)
+    assert ils[0] == pytest.approx((0.2 + 0.4 + 0.9) / 3)
+    assert np.isnan(ils[1]) and np.isnan(ils[3])  # fewer than two items
+    assert ils[2] == pytest.approx(0.4)  # positions 0 and 2: a gap in the list is skipped
+
+
+def test_intra_list_similarity_of_user_lists_by_hand() -> None:
+    lists = pd.DataFrame(
+        {"user_id": ["v", "u", "u", "u", "w"], "trainer_id": ["c", "d", "a", "b", "a"], "rank": [1, 3, 1, 2, 1]}
+    )
+    ils = intra_list_similarity(lists, SETS)
+    assert ils.index.tolist() == ["u", "v", "w"]
+    assert ils["u"] == pytest.approx((1.0 + 1 / 3 + 1 / 3) / 3)  # a-b 1, a-d 1/3, b-d 1/3
+    assert np.isnan(ils["v"]) and np.isnan(ils["w"])
 
 
 def test_fallback_weights() -> None:

@@ -44,3 +44,19 @@ def greedy_diversify(
         placed_any |= ok
         max_sim[ok] = np.maximum(max_sim[ok], similarity(rows[ok], j[ok]))
     return picks, picked_scores, picked_sims
+
+
+def mean_pairwise_similarity(blocks: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Intra-list similarity: the mean similarity over the pairs of each row's list (lower = more
+    diverse); NaN for a list of fewer than 2 items. `blocks` (rows x L x L) holds each row's
+    similarities between its list positions, `valid` (rows x L) which positions hold an item.
+    The one definition behind the cold-start segments' lists and the trainer lists."""
+    blocks = np.asarray(blocks, dtype=float)
+    valid = np.asarray(valid, dtype=bool)
+    width = valid.shape[1]
+    pairs = valid[:, :, None] & valid[:, None, :] & np.triu(np.ones((width, width), dtype=bool), 1)
+    n_pairs = pairs.sum(axis=(1, 2))
+    total = np.where(pairs, blocks, 0.0).sum(axis=(1, 2))
+    out = np.full(len(valid), np.nan)
+    np.divide(total, n_pairs, out=out, where=n_pairs > 0)
+    return out

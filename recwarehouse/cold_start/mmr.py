@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from recwarehouse.diversify import greedy_diversify
+from recwarehouse.diversify import greedy_diversify, mean_pairwise_similarity
 
 TIER_PENALTY = 10.0  # larger than any MMR spread (MMR lies in [-1, 1])
 
@@ -81,14 +81,11 @@ def mmr_select(
 
 
 def intra_list_similarity(sim: np.ndarray, picks: np.ndarray) -> np.ndarray:
-    """Mean pairwise similarity inside each segment's list (lower = more diverse); NaN below 2 items."""
-    out = np.full(picks.shape[0], np.nan)
-    for s in range(picks.shape[0]):
-        chosen = picks[s][picks[s] >= 0]
-        if chosen.size >= 2:
-            block = sim[s][np.ix_(chosen, chosen)]
-            out[s] = block[np.triu_indices(chosen.size, 1)].mean()
-    return out
+    """Mean pairwise similarity inside each segment's list (lower = more diverse); NaN below 2
+    items. `sim` is (segments x C x C), `picks` (segments x k) candidate slots, -1 for none."""
+    slots = np.maximum(picks, 0)
+    rows = np.arange(picks.shape[0])[:, None, None]
+    return mean_pairwise_similarity(sim[rows, slots[:, :, None], slots[:, None, :]], picks >= 0)
 
 
 def same_trainer_blocks(trainer: np.ndarray, valid: np.ndarray) -> np.ndarray:

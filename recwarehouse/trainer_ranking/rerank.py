@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from recwarehouse.boosting import lightgbm_ranker
-from recwarehouse.diversify import greedy_diversify
+from recwarehouse.diversify import greedy_diversify, mean_pairwise_similarity
 from recwarehouse.hashing import seeded_halves
 
 FEATURES = ["model_score", "recency", "popularity", "diversity"]
@@ -199,19 +199,19 @@ def rerank(
 
 
 def intra_list_similarity(lists: pd.DataFrame, trainer_sets: dict[str, set], rank_col: str = "rank") -> pd.Series:
-    """Mean pairwise Jaccard similarity within each user's list (NaN below two items)."""
+    """Mean pairwise Jaccard similarity within each user's list (NaN below two items), by user."""
     trainers = sorted(trainer_sets)
     index = {t: i for i, t in enumerate(trainers)}
     sim = jaccard_matrix([trainer_sets[t] for t in trainers])
-    out = {}
-    for user, group in lists.sort_values(["user_id", rank_col]).groupby("user_id", sort=True):
-        idx = group["trainer_id"].map(index).to_numpy()
-        if len(idx) < 2:
-            out[user] = np.nan
-            continue
-        block = sim[np.ix_(idx, idx)]
-        out[user] = block[np.triu_indices(len(idx), 1)].mean()
-    return pd.Series(out)
+    ordered = lists.sort_values(["user_id", rank_col], kind="mergesort")
+    users, row = np.unique(ordered["user_id"].to_numpy(), return_inverse=True)
+    position = ordered.groupby("user_id", sort=False).cumcount().to_numpy()
+    slots = np.zeros((len(users), int(position.max()) + 1 if len(position) else 1), dtype=np.int64)
+    valid = np.zeros(slots.shape, dtype=bool)
+    slots[row, position] = ordered["trainer_id"].map(index).to_numpy(dtype=np.int64)
+    valid[row, position] = True
+    blocks = sim[slots[:, :, None], slots[:, None, :]]
+    return pd.Series(mean_pairwise_similarity(blocks, valid), index=users)
 
 
 def evaluate_validation(
