@@ -159,6 +159,33 @@ def test_side_by_side_fits_give_the_models_of_one_at_a_time(monkeypatch) -> None
         np.testing.assert_array_equal(a.score(valid), b.score(valid))
 
 
+def test_fit_threads_follow_the_data_up_to_the_setting(monkeypatch) -> None:
+    from recwarehouse.boosting import CELLS_PER_THREAD, fit_threads
+
+    monkeypatch.setenv("RECWAREHOUSE_THREADS", "4")
+    assert fit_threads(3_424, 12) == 1  # the price bands' bookings: small data, one thread
+    assert fit_threads(CELLS_PER_THREAD // 10 - 1, 10) == 1
+    assert fit_threads(2 * CELLS_PER_THREAD // 10, 10) == 2
+    assert fit_threads(301_343, 49) == 2  # the demo's training weeks
+    assert fit_threads(10**9, 49) == 4  # never more than the setting
+    assert fit_threads(10**9, 49, at_most=1) == 1
+
+
+def test_a_fit_on_two_threads_is_the_fit_on_one(monkeypatch) -> None:
+    """LightGBM is deterministic whatever its thread count: the toy rows fitted on 2 threads (one
+    thread per cell, so the data is "large") score exactly as on 1."""
+    ex = toy_examples(8)
+    valid = ex[ex.split == "validation"]
+    monkeypatch.setattr("recwarehouse.boosting.CELLS_PER_THREAD", 1)
+    scores = {}
+    for n in ("1", "2"):
+        monkeypatch.setenv("RECWAREHOUSE_THREADS", n)
+        train = TrainingSet.of(ex[ex.split == "train"])
+        scores[n] = [r.fit(train).score(valid) for r in candidate_rankers(seed=4, k=3)[3:]]
+    for one, two in zip(scores["1"], scores["2"], strict=True):
+        np.testing.assert_array_equal(one, two)
+
+
 def test_query_order_sorts_only_when_needed_and_matches_a_stable_sort() -> None:
     ex = toy_examples(6)
     shuffled = ex.sample(frac=1.0, random_state=1)

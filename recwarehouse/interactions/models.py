@@ -661,7 +661,8 @@ RERANK_PARAMS = {
 def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
     ordered = frame.sort_values(["user_id", "item_id"], kind="mergesort")
     groups = ordered.groupby("user_id", sort=False).size().to_numpy()
-    model = lightgbm_ranker({**RERANK_PARAMS, "lambdarank_truncation_level": 2 * k}, seed)
+    shape = (len(ordered), len(RERANK_FEATURES))
+    model = lightgbm_ranker({**RERANK_PARAMS, "lambdarank_truncation_level": 2 * k}, seed, shape)
     with thread_limit():
         model.fit(
             ordered[RERANK_FEATURES].to_numpy(dtype=np.float32), ordered["label"].to_numpy(dtype=int), group=groups

@@ -136,9 +136,9 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     proper, held = _calibration_split(accepted, settings)
     y_proper = np.log(proper["price_to_market"].astype(float))
     band = {
-        name: lightgbm_regressor({**BAND_PARAMS, "objective": "quantile", "alpha": alpha}, settings.seed).fit(
-            proper[BAND_FEATURES].astype(float), y_proper
-        )
+        name: lightgbm_regressor(
+            {**BAND_PARAMS, "objective": "quantile", "alpha": alpha}, settings.seed, (len(proper), len(BAND_FEATURES))
+        ).fit(proper[BAND_FEATURES].astype(float), y_proper)
         for name, alpha in [("low", settings.lower_quantile), ("middle", 0.5), ("high", settings.upper_quantile)]
     }
     widen, calibrated_on = 0.0, None
@@ -149,7 +149,9 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
         calibrated_on = held["booked_week"].iloc[0]
     columns = FEATURES + PRICE_FEATURES
     monotone = [0] * len(FEATURES) + [-1] * len(PRICE_FEATURES)
-    accept = lightgbm_classifier({**ACCEPT_PARAMS, "monotone_constraints": monotone}, settings.seed)
+    accept = lightgbm_classifier(
+        {**ACCEPT_PARAMS, "monotone_constraints": monotone}, settings.seed, (len(data), len(columns))
+    )
     accept.fit(data[columns].astype(float), data["is_accepted"].astype(int))
     return {
         "band": band,

@@ -101,8 +101,8 @@ class Ranker:
     params: dict = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
 
-    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
-        """Learn from `train`; learned rankers use `num_threads` (default: the project's setting)."""
+    def fit(self, train: pd.DataFrame | TrainingSet, max_threads: int | None = None) -> Ranker:
+        """Learn from `train`; learned rankers use at most `max_threads` (default: the project's setting)."""
         self.features = as_training_set(train).features
         return self
 
@@ -160,11 +160,11 @@ LGBM_COMMON = {
 class LightGBMClassifierRanker(Ranker):
     name: str = "lightgbm_classifier"
 
-    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
+    def fit(self, train: pd.DataFrame | TrainingSet, max_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
         self.params = dict(LGBM_COMMON)
-        self.model = train_booster({**self.params, "objective": "binary"}, data.binned(), self.seed, num_threads)
+        self.model = train_booster({**self.params, "objective": "binary"}, data.binned(), self.seed, max_threads)
         return self
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
@@ -193,12 +193,12 @@ class LightGBMLambdaRanker(Ranker):
     k: int = 5
     bags: int = 1
 
-    def fit(self, train: pd.DataFrame | TrainingSet, num_threads: int | None = None) -> Ranker:
+    def fit(self, train: pd.DataFrame | TrainingSet, max_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
         self.params = {**LAMBDARANK_PARAMS, "objective": "lambdarank", "lambdarank_truncation_level": 2 * self.k}
         binned = data.binned()
-        self.models = [train_booster(self.params, binned, self.seed + bag, num_threads) for bag in range(self.bags)]
+        self.models = [train_booster(self.params, binned, self.seed + bag, max_threads) for bag in range(self.bags)]
         self.params = {**self.params, "bags": self.bags}
         return self
 

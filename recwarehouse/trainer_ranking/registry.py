@@ -159,19 +159,20 @@ def retrain_reason(
 def fit_side_by_side(rankers: list[Ranker], train: TrainingSet) -> list[tuple[Ranker, float]]:
     """Fit every ranker on `train` and return each with its fit seconds, in the given order.
 
-    Fits run side by side, two at a time when the project has two threads or more, each on its
-    share of them (`threads() // 2`): one LightGBM fit on 2 threads ran only 1.3x faster than on
-    one, so the classifier and LambdaRank together took 12.4 s one after the other on 2 threads
-    and 8.2 s side by side on one thread each (the demo's training weeks). With one thread they
-    run one after the other. The models are the same either way (LightGBM is deterministic
-    whatever its thread count); the shared binned Dataset is built before the fits start."""
+    Fits run side by side, two at a time when the project has two threads or more, each on at
+    most its share of them (`threads() // 2`; `boosting.fit_threads` may give fewer): one
+    LightGBM fit on 2 threads ran only 1.3x faster than on one, so the classifier and LambdaRank
+    together took 12.4 s one after the other on 2 threads and 8.2 s side by side on one thread
+    each (the demo's training weeks). With one thread they run one after the other. The models
+    are the same either way (LightGBM is deterministic whatever its thread count); the shared
+    binned Dataset is built before the fits start."""
     train.binned()
     workers = max(1, min(2, threads()))
     per_fit = max(1, threads() // workers)
 
     def fit(ranker: Ranker) -> tuple[Ranker, float]:
         started = time.perf_counter()
-        ranker.fit(train, num_threads=per_fit)
+        ranker.fit(train, max_threads=per_fit)
         return ranker, time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -149,7 +149,7 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
     if rows.empty:
         return None
     groups = rows.groupby("user_id", sort=False).size().to_numpy()
-    model = lightgbm_ranker(RERANK_PARAMS, seed)
+    model = lightgbm_ranker(RERANK_PARAMS, seed, (len(rows), len(FEATURES)))
     model.fit(rows[FEATURES].to_numpy(dtype=float), rows["target"].to_numpy(dtype=int), group=groups)
     return model
 
