@@ -4,7 +4,10 @@
     share a speciality with them (everyone, when they have no known speciality) — with its
     median list price, competition, acceptance rate and quantiles of accepted prices; and the
     trainer's quality and engagement signals as of T-1 (int_trainer_features_as_of). One row per
-    trainer the ranking path knows at T (a workout published before T). -#}
+    trainer the ranking path knows at T (a workout published before T).
+    A market depends only on the trainer's set of known specialities, so the market's bookings are
+    summarised once per set and week, not once per trainer (at 10M events: 1,000 trainers, a few
+    hundred sets), and each trainer reads its set's. -#}
 
 {{ config(materialized='table') }}
 
@@ -66,6 +69,38 @@ comparable as (
     where trainers.trainer_id not in (select shared_speciality.trainer_id from shared_speciality)
 ),
 
+trainer_markets as (
+    -- the market's key: the trainer's known specialities, sorted ('' when none: everyone)
+    select
+        trainers.trainer_id,
+        coalesce(known.speciality_set, '') as market_key
+    from trainers
+    left join (
+        select
+            trainer_id,
+            {{ sorted_text_list('speciality', '|') }} as speciality_set
+        from specialities
+        group by trainer_id
+    ) as known
+        on trainers.trainer_id = known.trainer_id
+),
+
+market_comparables as (
+    -- each market's trainers: the comparable trainers of one trainer with that key (all alike)
+    select
+        representatives.market_key,
+        comparable.comparable_trainer_id
+    from (
+        select
+            market_key,
+            min(trainer_id) as trainer_id
+        from trainer_markets
+        group by market_key
+    ) as representatives
+    inner join comparable
+        on representatives.trainer_id = comparable.trainer_id
+),
+
 market_list as (
     select
         comparable.trainer_id,
@@ -94,7 +129,7 @@ own_history as (
 market_history as (
     select
         target_weeks.target_week,
-        comparable.trainer_id,
+        market_comparables.market_key,
         count(*) as market_bookings,
         sum(case when settled.is_accepted then 1 else 0 end) as market_accepted,
         {{ continuous_quantile('case when settled.is_accepted then settled.price_paid end',
@@ -104,12 +139,12 @@ market_history as (
         {{ continuous_quantile('case when settled.is_accepted then settled.price_paid end',
             var('price_band_upper_quantile')) }} as market_price_high
     from target_weeks
-    cross join comparable
+    cross join market_comparables
     inner join settled
         on
-            comparable.comparable_trainer_id = settled.trainer_id
+            market_comparables.comparable_trainer_id = settled.trainer_id
             and target_weeks.target_week > settled.booked_week
-    group by target_weeks.target_week, comparable.trainer_id
+    group by target_weeks.target_week, market_comparables.market_key
 ),
 
 assembled as (
@@ -144,9 +179,11 @@ assembled as (
         on trainer_features.trainer_id = trainers.trainer_id
     inner join market_list
         on trainer_features.trainer_id = market_list.trainer_id
+    inner join trainer_markets
+        on trainer_features.trainer_id = trainer_markets.trainer_id
     left join market_history
         on
-            trainer_features.trainer_id = market_history.trainer_id
+            trainer_markets.market_key = market_history.market_key
             and trainer_features.target_week = market_history.target_week
     left join own_history
         on
