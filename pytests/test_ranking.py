@@ -26,6 +26,7 @@ from recwarehouse.trainer_ranking.registry import (
     retrain_reason,
     score_batches,
     score_splits,
+    scoring_columns,
     train_and_select,
     training_settings,
 )
@@ -131,6 +132,13 @@ def test_scoring_in_batches_equals_scoring_at_once() -> None:
     chunks = [serve.iloc[i : i + 100] for i in range(0, len(serve), 100)]
     batched = score_batches(registry, chunks, "serve")
     pd.testing.assert_frame_equal(whole, batched)
+    # only the ids and the model's features are needed (the serving model reads no other column)
+    for split in ("serve", "validation"):
+        columns = scoring_columns(registry, split)
+        assert columns[:2] == ["user_id", "trainer_id"] and "label" not in columns and "split" not in columns
+        narrow = [chunk[columns] for chunk in chunks]
+        pd.testing.assert_frame_equal(score_batches(registry, narrow, split), score_batches(registry, chunks, split))
+    assert scoring_columns(empty_registry(), "serve") == ["user_id", "trainer_id"]
 
 
 def test_row_cap_keeps_whole_users_and_is_seeded() -> None:

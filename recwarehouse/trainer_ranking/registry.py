@@ -328,6 +328,14 @@ SCORE_COLUMNS = {
 }
 
 
+def scoring_columns(registry: pd.DataFrame, split: str) -> list[str]:
+    """The columns `score_batches` reads for `split`: the ids and the features of the model that
+    scores it (every ranker reads only those), so a large week is fetched without the rest."""
+    chosen = _model_for(registry, split)
+    features = [] if chosen is None else json.loads(chosen["features"])
+    return ["user_id", "trainer_id", *[f for f in features if f not in ("user_id", "trainer_id")]]
+
+
 def _model_for(registry: pd.DataFrame, split: str) -> pd.Series | None:
     """The registry row that scores `split`: validation rows by the selected candidate-stage model
     (fitted on training weeks only, so validation stays held out), serve rows by the serving model."""
