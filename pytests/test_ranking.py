@@ -179,6 +179,21 @@ def test_fit_threads_follow_the_data_up_to_the_setting(monkeypatch) -> None:
     assert fit_threads(10**9, 49, at_most=1) == 1
 
 
+def test_models_fitted_on_small_data_predict_on_every_thread(monkeypatch) -> None:
+    """A fit on small data runs on one thread, its predictions on the project's setting; the
+    predictions do not depend on it."""
+    from recwarehouse.boosting import lightgbm_classifier, predicting
+
+    monkeypatch.setenv("RECWAREHOUSE_THREADS", "2")
+    ex = toy_examples(9)
+    x, y = ex[["signal", "noise"]].to_numpy(), ex["label"].to_numpy()
+    model = lightgbm_classifier({"n_estimators": 20}, seed=1, shape=x.shape).fit(x, y)
+    assert model.get_params()["n_jobs"] == 1
+    on_one = model.predict_proba(x)
+    assert predicting(model).get_params()["n_jobs"] == 2
+    np.testing.assert_array_equal(model.predict_proba(x), on_one)
+
+
 def test_a_fit_on_two_threads_is_the_fit_on_one(monkeypatch) -> None:
     """LightGBM is deterministic whatever its thread count: the toy rows fitted on 2 threads (one
     thread per cell, so the data is "large") score exactly as on 1."""

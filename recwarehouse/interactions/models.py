@@ -39,7 +39,7 @@ from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits
 
 from recwarehouse import thread_limit, threads
-from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.boosting import lightgbm_ranker, predicting
 from recwarehouse.collaborative import item_neighbours
 from recwarehouse.hashing import (
     batches_fingerprint,
@@ -667,7 +667,7 @@ def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
         model.fit(
             ordered[RERANK_FEATURES].to_numpy(dtype=np.float32), ordered["label"].to_numpy(dtype=int), group=groups
         )
-    return model
+    return predicting(model)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recwarehouse.boosting import lightgbm_classifier, lightgbm_regressor
+from recwarehouse.boosting import lightgbm_classifier, lightgbm_regressor, predicting
 
 # trainer-level inputs of every model (the booking's own price is never one of the band's)
 FEATURES = [
@@ -136,9 +136,13 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     proper, held = _calibration_split(accepted, settings)
     y_proper = np.log(proper["price_to_market"].astype(float))
     band = {
-        name: lightgbm_regressor(
-            {**BAND_PARAMS, "objective": "quantile", "alpha": alpha}, settings.seed, (len(proper), len(BAND_FEATURES))
-        ).fit(proper[BAND_FEATURES].astype(float), y_proper)
+        name: predicting(
+            lightgbm_regressor(
+                {**BAND_PARAMS, "objective": "quantile", "alpha": alpha},
+                settings.seed,
+                (len(proper), len(BAND_FEATURES)),
+            ).fit(proper[BAND_FEATURES].astype(float), y_proper)
+        )
         for name, alpha in [("low", settings.lower_quantile), ("middle", 0.5), ("high", settings.upper_quantile)]
     }
     widen, calibrated_on = 0.0, None
@@ -152,7 +156,7 @@ def fit(examples: pd.DataFrame, settings: PriceSettings) -> dict | None:
     accept = lightgbm_classifier(
         {**ACCEPT_PARAMS, "monotone_constraints": monotone}, settings.seed, (len(data), len(columns))
     )
-    accept.fit(data[columns].astype(float), data["is_accepted"].astype(int))
+    predicting(accept.fit(data[columns].astype(float), data["is_accepted"].astype(int)))
     return {
         "band": band,
         "widen": widen,

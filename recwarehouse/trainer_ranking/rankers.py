@@ -14,6 +14,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from recwarehouse import threads
 from recwarehouse.boosting import lightgbm_dataset, train_booster
 from recwarehouse.hashing import seeded_units
 
@@ -168,7 +169,8 @@ class LightGBMClassifierRanker(Ranker):
         return self
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.model.predict(self._x(frame))  # the binary objective predicts probabilities
+        # the binary objective predicts probabilities; predictions use every thread (boosting.predicting)
+        return self.model.predict(self._x(frame), num_threads=threads())
 
 
 # LambdaRank's own settings: smaller trees with more rows per leaf than the classifier's. One model
@@ -204,7 +206,7 @@ class LightGBMLambdaRanker(Ranker):
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         x = self._x(frame)
-        return np.mean([_squash(model.predict(x)) for model in self.models], axis=0)
+        return np.mean([_squash(model.predict(x, num_threads=threads())) for model in self.models], axis=0)
 
 
 def candidate_rankers(seed: int, k: int) -> list[Ranker]:

@@ -21,7 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from recwarehouse.boosting import lightgbm_ranker
+from recwarehouse.boosting import lightgbm_ranker, predicting
 from recwarehouse.diversify import greedy_diversify, mean_pairwise_similarity
 from recwarehouse.hashing import seeded_halves
 
@@ -151,7 +151,7 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
     groups = rows.groupby("user_id", sort=False).size().to_numpy()
     model = lightgbm_ranker(RERANK_PARAMS, seed, (len(rows), len(FEATURES)))
     model.fit(rows[FEATURES].to_numpy(dtype=float), rows["target"].to_numpy(dtype=int), group=groups)
-    return model
+    return predicting(model)
 
 
 def rerank(
