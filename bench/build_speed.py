@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def longest_chain(target: Path) -> tuple[float, list[str]]:
         if is_test[node] and len(parents[node]) == 1:
             tests_after[parents[node][0]] = max(tests_after.get(parents[node][0], 0.0), seconds[node])
     finish: dict[str, tuple[float, str | None]] = {}
-    for node in _topological(parents):
+    for node in TopologicalSorter(parents).static_order():  # every node after its parents
         before = max(((finish[p][0], p) for p in parents[node] if not is_test[p]), default=(0.0, None))
         finish[node] = (before[0] + seconds[node] + (0.0 if is_test[node] else tests_after.get(node, 0.0)), before[1])
     node = max(finish, key=lambda n: finish[n][0])
@@ -86,25 +87,6 @@ def longest_chain(target: Path) -> tuple[float, list[str]]:
         chain.append(node.split(".")[-1])
         node = finish[node][1]
     return total, chain[::-1]
-
-
-def _topological(parents: dict[str, list[str]]) -> list[str]:
-    order, seen = [], set()
-    for start in parents:
-        stack = [(start, iter(parents[start]))]
-        if start in seen:
-            continue
-        seen.add(start)
-        while stack:
-            node, pending = stack[-1]
-            child = next((p for p in pending if p not in seen), None)
-            if child is None:
-                order.append(node)
-                stack.pop()
-            else:
-                seen.add(child)
-                stack.append((child, iter(parents[child])))
-    return order
 
 
 def one_build(data: Path, busy: bool, target: Path) -> tuple[float, list[tuple[str, float]], dict[str, float]]:
