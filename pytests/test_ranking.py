@@ -511,6 +511,53 @@ def test_click_affinity_on_a_user_sample_folds_the_others_in() -> None:
     assert (per_user[True] > per_user[False]).all()  # every folded-in user prefers their own half
 
 
+def test_fold_in_solves_each_users_problem_exactly_whatever_the_start_and_blocks(monkeypatch) -> None:
+    """The fold-in's users are the minimum of their own loss: the gradient (computed pair by pair
+    here) is zero there, the same minimum from zeros or from far away, in one block or many; one
+    user with an item whose factors are zero gets no factor and the bias that solves
+    n * sigmoid(offset + b) - c + 0.1 b = 0 (found by bisection)."""
+    from recwarehouse import collaborative
+    from recwarehouse.collaborative import CLICK_USER_BIAS_REGULARIZATION, _fold_in_users
+
+    rng = np.random.default_rng(3)
+    n_users, factors, reg = 30, 3, 2.0
+    u = np.sort(rng.integers(0, n_users, 400))
+    u[:n_users] = np.arange(n_users)  # every user has pairs
+    u = np.sort(u)
+    item_factors = rng.normal(0, 1, (400, factors))
+    offset = rng.normal(-1, 0.5, 400)
+    shown = rng.uniform(0.5, 20, 400)
+    clicked = shown * rng.uniform(0, 1, 400) * (rng.uniform(size=400) < 0.7)  # some users click nothing
+    x, b = _fold_in_users(u, item_factors, offset, shown, clicked, np.zeros((n_users, factors)), np.zeros(n_users), reg)
+    for user in range(n_users):
+        rows = u == user
+        z = offset[rows] + item_factors[rows] @ x[user] + b[user]
+        r = shown[rows] / (1 + np.exp(-z)) - clicked[rows]
+        assert np.abs(item_factors[rows].T @ r + reg * x[user]).max() < 1e-7
+        assert abs(r.sum() + CLICK_USER_BIAS_REGULARIZATION * b[user]) < 1e-7
+    far = _fold_in_users(u, item_factors, offset, shown, clicked, rng.normal(0, 5, (n_users, factors)),
+                         rng.normal(0, 5, n_users), reg)  # fmt: skip
+    np.testing.assert_allclose(far[0], x, atol=1e-8)
+    np.testing.assert_allclose(far[1], b, atol=1e-8)
+    monkeypatch.setattr(collaborative, "CLICK_FOLD_IN_BLOCK_PAIRS", 7)  # many blocks, some of one user
+    blocks = _fold_in_users(
+        u, item_factors, offset, shown, clicked, np.zeros((n_users, factors)), np.zeros(n_users), reg
+    )
+    np.testing.assert_allclose(blocks[0], x, atol=1e-9)
+    np.testing.assert_allclose(blocks[1], b, atol=1e-9)
+
+    one = _fold_in_users(np.array([0]), np.zeros((1, 2)), np.array([-0.5]), np.array([12.0]), np.array([9.0]),
+                         np.ones((1, 2)), np.zeros(1), reg)  # fmt: skip
+    lo, hi = -20.0, 20.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (
+            (mid, hi) if 12.0 / (1 + np.exp(0.5 - mid)) - 9.0 + CLICK_USER_BIAS_REGULARIZATION * mid < 0 else (lo, mid)
+        )
+    assert np.abs(one[0]).max() < 1e-12
+    assert one[1][0] == pytest.approx(lo, abs=1e-9)
+
+
 def test_collaborative_candidates_by_hand_and_as_of() -> None:
     """The top-n item-kNN candidates equal the neighbour scores of every item, ranked (ties by item
     id, zero scores left out), never read week T, and do not depend on row order or chunking."""
