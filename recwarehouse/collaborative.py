@@ -100,15 +100,18 @@ def projection_scores(
 
 class _History:
     """Engagement history in integer codes, for as-of matrices: `history` (user_id, item_id,
-    event_week) and any more ids that must have a code. A database scan returns rows in any order:
-    codes come from the sorted ids and the rows are put in code order, so sums (and so every float
-    of a result) are the same on every run."""
+    event_week) and more ids that must have a code (`user_ids`, `item_ids`: their codes, in their
+    order, are `more_users` and `more_items`). A database scan returns rows in any order: codes
+    come from the sorted ids and the rows are put in code order, so sums (and so every float of a
+    result) are the same on every run. Every id is hashed once (`pd.factorize`)."""
 
     def __init__(self, history: pd.DataFrame, user_ids: pd.Series, item_ids: pd.Series) -> None:
-        self.users = pd.Index(np.sort(pd.unique(pd.concat([history["user_id"], user_ids])).astype(object)))
-        self.items = pd.Index(np.sort(pd.unique(pd.concat([history["item_id"], item_ids])).astype(object)))
-        users = self.users.get_indexer(history["user_id"])
-        items = self.items.get_indexer(history["item_id"])
+        n = len(history)
+        user_codes, users = pd.factorize(pd.concat([history["user_id"], user_ids], ignore_index=True), sort=True)
+        item_codes, items = pd.factorize(pd.concat([history["item_id"], item_ids], ignore_index=True), sort=True)
+        self.users, self.items = pd.Index(users.astype(object)), pd.Index(items.astype(object))
+        users, items = user_codes[:n], item_codes[:n]
+        self.more_users, self.more_items = user_codes[n:], item_codes[n:]
         weeks = pd.to_datetime(history["event_week"]).to_numpy()
         self.order = np.lexsort((weeks, items, users))
         self._users, self._items, self._weeks = users[self.order], items[self.order], weeks[self.order]
@@ -128,6 +131,11 @@ class _History:
         return user_item_matrix(self._users[before], self._items[before], weights, len(self.users), len(self.items))
 
 
+def _rows_by_week(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, np.ndarray]]:
+    """(target week, the positions of its rows in `frame`, in frame order), week by week in order."""
+    return sorted(frame.groupby("target_week").indices.items())
+
+
 def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: float, factors: int = 16) -> pd.DataFrame:
     """Collaborative features of candidate pairs, each target week T read only from weeks <= T-1.
 
@@ -139,10 +147,10 @@ def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: fl
     out = []
     coded = _History(history, pairs["user_id"], pairs["item_id"])
     with thread_limit():
-        for target_week, week_pairs in pairs.groupby("target_week", sort=True):
+        for target_week, rows in _rows_by_week(pairs):
+            week_pairs = pairs.iloc[rows]
             matrix = coded.matrix_before(target_week, decay)
-            pair_users = coded.users.get_indexer(week_pairs["user_id"])
-            pair_items = coded.items.get_indexer(week_pairs["item_id"])
+            pair_users, pair_items = coded.more_users[rows], coded.more_items[rows]
             mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
             projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
             features = {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}
@@ -191,11 +199,9 @@ def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, d
     coded = _History(history, users["user_id"], pd.Series([], dtype=object))
     out = []
     with thread_limit():
-        for target_week, week_users in users.groupby("target_week", sort=True):
+        for target_week, rows in _rows_by_week(users):
             matrix = coded.matrix_before(target_week, decay)
-            u, i, score, rank = top_neighbours(
-                matrix, item_cosine(matrix), coded.users.get_indexer(week_users["user_id"]), n
-            )
+            u, i, score, rank = top_neighbours(matrix, item_cosine(matrix), coded.more_users[rows], n)
             out.append(
                 pd.DataFrame(
                     {
@@ -464,10 +470,10 @@ def as_of_click_affinity(
     hashed = seeded_units(coded.users, seed) if max_users is not None and len(coded.users) > max_users else None
     out, model = [], None
     with thread_limit():
-        for target_week, week_pairs in pairs.groupby("target_week", sort=True):
+        for target_week, rows in _rows_by_week(pairs):
+            week_pairs = pairs.iloc[rows]
             week = np.datetime64(pd.Timestamp(target_week))
-            u = coded.users.get_indexer(week_pairs["user_id"])
-            i = coded.items.get_indexer(week_pairs["item_id"])
+            u, i = coded.more_users[rows], coded.more_items[rows]
             before = coded._weeks < week
             weights = coded.decay_weights(week, decay)
             # the sample: the users with rows before T, or the max_users of them with the smallest
