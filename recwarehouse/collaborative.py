@@ -370,9 +370,10 @@ def _fold_in_users(
     """Each user's factors and bias against fixed items: the minimum of the user's own binomial
     log-loss plus the L2 terms, by Newton's method with step halving, so the loss never rises.
 
-    One row per (user, item) pair, in user order (`u`, non-decreasing codes 0..users-1), with the
-    item's factors, the fixed part of the logit (intercept + item bias: `offset`), and the shown and
-    clicked weights. `x` and `bias` are where the users start. A user's problem has factors + 1
+    One row per (user, item) pair, in user order (`u`: non-decreasing codes 0..users-1, every
+    code with at least one pair), with the item's factors, the fixed part of the logit (intercept +
+    item bias: `offset`), and the shown and clicked weights. `x` and `bias` are where the users
+    start. A user's problem has factors + 1
     parameters and is strictly convex (the L2 terms), so a few Newton steps (a small linear solve
     per user) reach the one minimum that 100 full-batch gradient steps only approach: a fold-in
     costs a few passes over the pairs, the same minimum whatever the start. Users are solved in
@@ -399,17 +400,15 @@ def _fold_in_users(
 
 
 def _newton_block(users, features, offset, shown, clicked, theta, ridge, upper):
-    """`_fold_in_users` on one block: `users` are codes 0..len(theta)-1 in order, `features` the
-    pairs' (item factors, 1) rows."""
+    """`_fold_in_users` on one block: `users` are codes 0..len(theta)-1 in order, each with at
+    least one pair (a fold-in fits only users with rows), `features` the pairs' (item factors, 1)
+    rows."""
     n_users, width = theta.shape
-    segments = np.searchsorted(users, np.arange(n_users))  # users with no pair keep their start
-    has_pairs = np.bincount(users, minlength=n_users) > 0
+    segments = np.searchsorted(users, np.arange(n_users))  # each user's first pair
     products = features[:, upper[0]] * features[:, upper[1]]  # the Hessian's upper triangle, per pair
 
     def per_user(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_users, *values.shape[1:]))
-        out[has_pairs] = np.add.reduceat(values, segments[has_pairs], axis=0)
-        return out
+        return np.add.reduceat(values, segments, axis=0)
 
     def logits_and_losses(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = offset + np.einsum("ij,ij->i", features, np.take(at, users, axis=0))
