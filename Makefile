@@ -142,7 +142,7 @@ GUARD_CHECKS := pytests/test_input_guards_warehouse.py pytests/test_staging_ware
 LEAKAGE_CHECKS := pytests/test_leakage_warehouse.py
 SITE_CHECKS := pytests/test_docs_site_warehouse.py pytests/test_source_freshness_warehouse.py
 ## `make test SPARK=no` leaves the Spark build and its equality check out (no Java, no .venv-spark):
-## a quicker loop while working on the DuckDB side; CI runs everything (README "Figures" has both times)
+## a quicker loop while working on the DuckDB side; CI runs everything (README "The two commands" has both times)
 SPARK ?= yes
 SPARK_JOBS := $(if $(filter no,$(SPARK)),,spark-checks)
 test: system-deps system-deps-browser $(if $(SPARK_JOBS),system-deps-java)
