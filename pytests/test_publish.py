@@ -87,3 +87,74 @@ def test_two_builds_never_run_at_once(tmp_path) -> None:
             pass
     with build_lock(published):  # released: the next build goes ahead
         pass
+
+
+WRITE_DURING_BUILD = """
+con = duckdb.connect(os.environ['RECWAREHOUSE_DB'])
+con.sql('create or replace table t as select 2 as v')
+con.close()
+import subprocess
+subprocess.run([sys.executable, '-c', {writer!r}], check=True)  # a session writes the published file
+"""
+
+
+def writer_code(published: Path, ending: str) -> str:
+    """A session that opens the published warehouse for writing, commits a table, then ends."""
+    return (
+        f"import duckdb, os; con = duckdb.connect({str(published)!r});"
+        " con.sql('create table mine as select 42 as answer');" + ending
+    )
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        pytest.param("con.close()", id="closes"),
+        pytest.param("os._exit(0)", id="exits-without-closing-leaving-its-wal"),
+        pytest.param(
+            "con.sql('checkpoint'); con.sql('insert into mine values (43)'); os._exit(0)", id="checkpoints-then-exits"
+        ),
+    ],
+)
+def test_a_session_that_writes_during_the_build_keeps_its_writes_and_nothing_is_published(
+    tmp_path, ending: str
+) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    make_warehouse(published, 1)
+    dbt = fake_dbt(tmp_path, WRITE_DURING_BUILD.format(writer=writer_code(published, ending)))
+    with pytest.raises(BuildLockError, match="was written by another session during the build: nothing published"):
+        run(["build"], published, dbt)
+    with duckdb.connect(str(published), read_only=True) as con:  # opens: no WAL of another file beside it
+        assert con.sql("select v from t").fetchone()[0] == 1  # the build was not published
+        assert con.sql("select min(answer) from mine").fetchone()[0] == 42  # the session's writes are kept
+    dbt = fake_dbt(tmp_path, "con = duckdb.connect(os.environ['RECWAREHOUSE_DB'])\n"
+                   "con.sql('create or replace table t as select 3 as v')\n")  # fmt: skip
+    assert run(["build"], published, dbt) == 0  # the next build starts from the file with those writes
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.sql("select v from t").fetchone()[0] == 3
+        assert con.sql("select min(answer) from mine").fetchone()[0] == 42
+
+
+def test_a_writer_still_open_at_publish_is_named_and_nothing_is_published(tmp_path) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    make_warehouse(published, 1)
+    holder = tmp_path / "holder"
+    dbt = fake_dbt(
+        tmp_path,
+        "import subprocess, time\n"
+        f"code = {writer_code(published, 'import time; print(1, flush=True); time.sleep(60)')!r}\n"
+        "w = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)\n"
+        "w.stdout.readline()\n"
+        f"open({str(holder)!r}, 'w').write(str(w.pid))\n",
+    )
+    try:
+        with pytest.raises(BuildLockError) as caught:
+            run(["build"], published, dbt)
+    finally:
+        pid = int(holder.read_text())
+        subprocess.run(["kill", str(pid)], check=False)
+    message = str(caught.value)
+    assert "\n" not in message and f"is open for writing by process {pid}" in message
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.sql("select v from t").fetchone()[0] == 1
+        assert con.sql("select min(answer) from mine").fetchone()[0] == 42

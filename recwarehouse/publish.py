@@ -11,8 +11,10 @@ into `warehouse.duckdb` therefore fails when an app or a CLI holds the file open
    no writer can change it mid-copy), keeping the incremental tables (weekly aggregates, the
    ranker registry);
 3. runs dbt against that copy (`RECWAREHOUSE_DB`), with its output streamed as usual;
-4. on success, replaces the published file with the copy in one `os.replace`; on failure leaves
-   the published file untouched.
+4. on success, replaces the published file with the copy in one `os.replace`, under a read-only
+   connection so no writer can open it meanwhile, and only if no session wrote the published file
+   since step 2 (else the build stops with one line and publishes nothing, so those writes are
+   kept); on failure leaves the published file untouched.
 
 Readers keep their open connection to the file they opened (the old one, until they reconnect);
 new connections see the new build. The copy has the same file name in another folder, because
@@ -71,14 +73,31 @@ def build_lock(published: Path):
         yield
 
 
-def snapshot_into(published: Path, staging: Path) -> bool:
-    """Copy the published warehouse (and a WAL left by a crashed writer) to `staging`, holding a
-    read-only connection meanwhile. Returns False when there is nothing published yet."""
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (staging, staging.with_name(staging.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    if not published.exists():
-        return False
+Fingerprint = tuple  # (inode, size, mtime_ns) of the file and of its WAL; None where absent
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def fingerprint(published: Path) -> Fingerprint | None:
+    """What changes when any session writes the published warehouse (its file or its WAL)."""
+
+    def stat(path: Path) -> tuple[int, int, int] | None:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            return None
+        return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+    main = stat(published)
+    return None if main is None else (main, stat(wal_path(published)))
+
+
+@contextmanager
+def no_writer(published: Path):
+    """Hold a read-only connection on the published file: while it is open no session can open it
+    for writing (DuckDB's file lock), and one that already has it open is named in one line."""
     try:
         connection = duckdb.connect(str(published), read_only=True)
     except duckdb.IOException as error:
@@ -89,31 +108,59 @@ def snapshot_into(published: Path, staging: Path) -> bool:
             f" (duckdb -readonly {published.name}); read-only readers never block a build"
         ) from None
     try:
-        shutil.copyfile(published, staging)
-        wal = published.with_name(published.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, staging.with_name(staging.name + ".wal"))
+        yield
     finally:
         connection.close()
-    return True
 
 
-def publish(staging: Path, published: Path) -> None:
-    """Atomically make the finished build the published warehouse."""
-    staging_wal = staging.with_name(staging.name + ".wal")
-    if staging_wal.exists():  # dbt checkpoints on close; make sure nothing is left in the WAL
+def snapshot_into(published: Path, staging: Path) -> Fingerprint | None:
+    """Copy the published warehouse (and a WAL left by a crashed writer) to `staging`, holding a
+    read-only connection meanwhile. Returns the published file's fingerprint, or None when there is
+    nothing published yet."""
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (staging, wal_path(staging)):
+        stale.unlink(missing_ok=True)
+    if not published.exists():
+        return None
+    with no_writer(published):
+        taken = fingerprint(published)
+        shutil.copyfile(published, staging)
+        if wal_path(published).exists():
+            shutil.copyfile(wal_path(published), wal_path(staging))
+    return taken
+
+
+def publish(staging: Path, published: Path, snapshot: Fingerprint | None) -> None:
+    """Atomically make the finished build the published warehouse, unless another session wrote the
+    published file since `snapshot` was taken (its writes would be lost): then publish nothing.
+
+    The check and the swap happen under a read-only connection, so no writer can open the file
+    between them; a WAL beside the published file then belongs to the snapshot (its content is in
+    the build) and goes with the old file, so none can outlive the swap."""
+    if wal_path(staging).exists():  # dbt checkpoints on close; make sure nothing is left in the WAL
         duckdb.connect(str(staging)).close()
-    # a WAL next to the published file belongs to the old file (its content is in the build)
-    published.with_name(published.name + ".wal").unlink(missing_ok=True)
-    os.replace(staging, published)
+    if not published.exists():
+        if snapshot is not None:
+            raise BuildLockError(f"{published} was removed during the build: nothing published; build again")
+        os.replace(staging, published)
+        return
+    with no_writer(published):
+        if fingerprint(published) != snapshot:
+            raise BuildLockError(
+                f"{published} was written by another session during the build: nothing published, so those"
+                " writes are kept; build again to include them (write to another file, or build when no"
+                " session writes to it)"
+            )
+        wal_path(published).unlink(missing_ok=True)
+        os.replace(staging, published)
 
 
 def run(dbt_args: list[str], published: Path, dbt: str) -> int:
     staging = staging_path(published)
     with build_lock(published):
-        had_one = snapshot_into(published, staging)
+        snapshot = snapshot_into(published, staging)
         print(
-            f"building into {staging} ({'a copy of' if had_one else 'new; nothing published at'} {published});"
+            f"building into {staging} ({'a copy of' if snapshot else 'new; nothing published at'} {published});"
             " readers keep using the published file",
             flush=True,
         )
@@ -121,7 +168,7 @@ def run(dbt_args: list[str], published: Path, dbt: str) -> int:
         if code != 0:
             print(f"dbt failed (exit {code}): {published} is unchanged; the failed build is in {staging}", flush=True)
             return code
-        publish(staging, published)
+        publish(staging, published, snapshot)
         print(f"published {published}", flush=True)
     return 0
 
