@@ -16,7 +16,7 @@
         {%- endif -%}
     {%- endif -%}
     {%- for key, column_name in mapping %}
-        {%- if not modules.re.match('^[a-f0-9]{32}$', key) or not modules.re.match('^sp__[a-z0-9_]{1,60}$', column_name) -%}
+        {%- if not modules.re.match('^[a-f0-9]{32}$', key) or not modules.re.match('^sp__[a-z0-9_]{1,58}$', column_name) -%}
             {{ exceptions.raise_compiler_error("int_trainer_speciality_columns: unsafe generated column '"
                 ~ column_name ~ "' for key '" ~ key ~ "'") }}
         {%- endif -%},

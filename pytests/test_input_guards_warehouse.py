@@ -69,6 +69,7 @@ CASES = {
         ", validation_week: '2030-01-07'",
     ),
     "serve_week_before_validation": ({}, [], "+int_target_weeks", ", serve_week: '2026-01-12'"),
+    "serve_week_long_after_data": ({}, [], "+int_target_weeks", ", serve_week: '2030-01-07'"),
     "segment_date_before_sessions": ({}, [], "+int_cold_start_as_of", ", segment_as_of_date: '2001-01-01'"),
 }
 
@@ -132,6 +133,13 @@ def test_a_validation_week_after_the_data_stops_naming_the_var_and_the_range(gua
     assert result.returncode != 0
     assert re.search(r"serve_week = 2026-01-12 \(var serve_week\) must be after validation_week = \d{4}", result.stdout)
 
+    _, result = guard_runs["serve_week_long_after_data"]
+    assert result.returncode != 0
+    assert (
+        "serve_week = 2030-01-07 (var serve_week) is more than 4 weeks (var max_serve_weeks_after_data) after the"
+        " last week of data" in result.stdout
+    )
+
 
 def test_a_segment_date_before_any_session_is_named(guard_runs) -> None:
     _, result = guard_runs["segment_date_before_sessions"]
@@ -148,9 +156,9 @@ def test_free_text_specialities_get_safe_distinct_columns_and_a_readable_map(war
     )
     for text in ["women's_health", "瑜伽", "🧘", "x" * 20_000]:
         assert text in mapping, text
-    assert mapping["women's_health"].startswith("sp__women_s_health_")
+    assert mapping["women's_health"].startswith("sp__women_s_health__")
     assert mapping["瑜伽"] != mapping["🧘"]
-    assert all(re.fullmatch(r"sp__[a-z0-9_]{1,53}", c) for c in mapping.values())
+    assert all(re.fullmatch(r"sp__[a-z0-9_]{1,58}", c) for c in mapping.values())
     assert len(set(mapping.values())) == len(mapping)
     flag_columns = [
         c

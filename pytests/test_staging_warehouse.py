@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from recwarehouse.demo.catalog import RAW_TABLES as TABLES
@@ -41,6 +43,13 @@ def test_reject_share_test_fails_naming_table_and_reasons(warehouse, tmp_path) -
     )  # fmt: skip
     assert result.returncode != 0
     assert "reject_share_below_base_platform__trainers_checked" in result.stdout
+    # on screen: the table, the share, the limit, the commonest reasons and the var to raise
+    assert re.search(
+        r"base_platform__trainers_checked: \d+\.\d% of its \d+ rows are rejected \(\d+\), above the limit of 1\.0%;"
+        r" commonest reasons: price_per_session not a finite number \(2\); .*Fix those rows \(each is in"
+        r" stg_platform__trainers_rejected with its reason\) or raise var reject_share_threshold",
+        " ".join(result.stdout.split()),
+    ), result.stdout[-3000:]
     import duckdb
 
     with duckdb.connect(str(copy), read_only=True) as con:

@@ -120,3 +120,54 @@ def test_bad_var_fails_before_models_run(vars_yaml: str, message: str | list[str
     for text in [message] if isinstance(message, str) else message:
         assert text in result.stdout, result.stdout[-2000:]
     assert "1 of 1 START" not in result.stdout  # no model started
+
+
+def run_operation_validate_vars(vars_yaml: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "RECWAREHOUSE_DB": str(tmp_path / "v.duckdb")}
+    return subprocess.run(
+        [DBT, "run-operation", "validate_vars", "--vars", vars_yaml,
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_a_var_of_the_wrong_type_is_named_even_where_a_model_uses_it_while_parsing(tmp_path) -> None:
+    # int_user_trainer_features_as_of compares decay in Jinja while dbt parses, before on-run-start
+    result = dbt_run_with("{decay: '0.8'}", tmp_path)
+    assert result.returncode != 0
+    assert "var 'decay' must be a number in (0, 1], got '0.8'" in result.stdout, result.stdout[-2000:]
+    assert "not supported between" not in result.stdout
+
+
+def test_a_week_past_year_9998_is_named_not_a_crash(tmp_path) -> None:
+    result = dbt_run_with("{serve_week: '9999-12-27'}", tmp_path)
+    assert result.returncode != 0
+    assert "var 'serve_week' = 9999-12-27 is outside the years 1000-9998" in result.stdout, result.stdout[-2000:]
+    assert "out of range" not in result.stdout
+
+
+def test_an_unquoted_week_is_read_as_the_date_it_is(tmp_path) -> None:
+    result = run_operation_validate_vars("{validation_week: 2026-02-16, serve_week: 2026-02-23}", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    result = run_operation_validate_vars("{validation_week: 2026-02-17}", tmp_path)  # a date, but not a Monday
+    assert result.returncode != 0
+    assert "var 'validation_week' = 2026-02-17 is not a Monday" in result.stdout
+
+
+def test_a_misspelt_var_is_warned_about(tmp_path) -> None:
+    result = run_operation_validate_vars("{K: 10, decay: 0.7}", tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "--vars key 'K' is not a var of this project, so it is ignored (did you mean 'k'?)" in result.stdout
+    assert "'decay' is not a var" not in result.stdout
+
+
+def test_the_known_var_names_are_the_vars_of_dbt_project_yml() -> None:
+    """`project_var_names` (which the misspelling warning reads) lists exactly the project's vars."""
+    import re
+
+    import yaml
+
+    declared = set(yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"])
+    macro = (ROOT / "macros" / "validation" / "validate_vars.sql").read_text()
+    body = macro[macro.index("{% macro project_var_names() %}") :].split("{% endmacro %}")[0]
+    assert set(re.findall(r"'(\w+)'", body)) == declared

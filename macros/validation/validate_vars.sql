@@ -1,6 +1,74 @@
 {#- Checks every var once, before any model runs (on-run-start), and stops the run with a
-    message that names the var, the value and the rule. Models can trust their vars. -#}
+    message that names the var, the value and the rule. Models can trust their vars; a model that
+    needs a var's value while it is parsed (a comparison or a loop in Jinja, before on-run-start)
+    reads it through `checked_var`, which runs the same checks first. A `--vars` key that is not a
+    var of this project (a misspelling, say) is warned about: it would be ignored. -#}
 {% macro validate_vars() %}
+    {%- set errors = var_errors() -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ errors | join("\n  - ")) }}
+    {%- endif -%}
+    {%- do _warn_unknown_cli_vars() -%}
+    select 1
+{% endmacro %}
+
+{#- A var's value, after every var is checked: a bad var stops here with the same message as
+    `validate_vars`, whatever model or macro asks first. -#}
+{% macro checked_var(name) %}
+    {%- set errors = var_errors() -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ errors | join("\n  - ")) }}
+    {%- endif -%}
+    {{ return(var(name)) }}
+{% endmacro %}
+
+{#- The names of this project's vars (the `vars:` of dbt_project.yml; a test keeps them equal). -#}
+{% macro project_var_names() %}
+    {{ return([
+        'raw_data_path', 'source_warn_after_days', 'source_error_after_days', 'reject_share_threshold',
+        'earliest_plausible_date', 'max_serve_weeks_after_data',
+        'decay', 'k', 'min_candidates_per_user', 'max_goal_candidates', 'max_history_candidates',
+        'max_collaborative_candidates', 'first_target_week', 'validation_week', 'serve_week', 'exploration_rate',
+        'random_seed', 'max_training_users', 'max_training_rows', 'retrain_every_weeks', 'cf_factors',
+        'cf_click_factors', 'cf_click_regularization', 'cf_click_max_users',
+        'rule_weight_quality', 'rule_weight_reliability', 'rule_weight_experience', 'rule_weight_engagement',
+        'rule_weight_activity', 'rule_weight_feedback', 'rule_prior_strength', 'feedback_prior_strength',
+        'feedback_recent_weeks', 'feedback_reason_min_people', 'feedback_reason_min_lift',
+        'feedback_review_min_feedback', 'recommendation_mode', 'ensemble_rule_weight', 'serving_rule_weights',
+        'serving_rule_weight_tolerance', 'serving_min_validation_users', 'max_trainer_list_share',
+        'min_model_lift', 'rerank_candidates', 'rerank_list_size', 'rerank_negative_ratio',
+        'rerank_min_positives', 'long_watch_fraction', 'price_band_lower_quantile', 'price_band_upper_quantile',
+        'price_min_training_bookings', 'price_min_trainer_bookings', 'price_acceptance_prior_strength',
+        'segment_as_of_date', 'segment_prior_alpha', 'segment_prior_beta', 'segment_weight_completion',
+        'segment_weight_like', 'segment_weight_views', 'freshness_lambda', 'freshness_basis',
+        'segment_candidates', 'segment_list_size', 'mmr_lambda', 'mmr_same_trainer_similarity',
+        'mmr_lambda_grid', 'instructor_min_sessions', 'instructor_max_abandonment_rate',
+        'instructor_max_dislike_rate', 'demote_flagged_instructors', 'flagged_instructor_penalty',
+        'interactions_adapter', 'interactions_path', 'interactions_has_items', 'interactions_split',
+        'interactions_test_fraction', 'interactions_cut_at', 'interactions_k', 'interactions_ks',
+        'interactions_mode', 'candidates_per_user', 'bayes_m', 'popularity_half_life_days', 'ease_lambdas',
+        'profile_decay_taus', 'interactions_models', 'ease_max_memory_mb', 'itemknn_neighbours', 'als_grid',
+        'bpr_grid', 'interactions_repeat_weight', 'interactions_reconsumption', 'interactions_id_order',
+        'score_memory_mb', 'bootstrap_resamples', 'tuning_users', 'evaluation_users', 'rerank_training_users',
+        'artifacts_path',
+    ]) }}
+{% endmacro %}
+
+{% macro _warn_unknown_cli_vars() %}
+    {%- set given = invocation_args_dict.get('vars') or {} -%}
+    {%- if given is string -%}
+        {%- set given = fromyaml(given) or {} -%}
+    {%- endif -%}
+    {%- set known = project_var_names() -%}
+    {%- for name in given if name not in known -%}
+        {%- set near = known | select('equalto', name | lower) | list -%}
+        {%- do exceptions.warn("--vars key '" ~ name ~ "' is not a var of this project, so it is ignored"
+            ~ (" (did you mean '" ~ near[0] ~ "'?)" if near else " (the vars are listed in dbt_project.yml)")) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+{#- Every broken var rule, as a list of messages (empty when every var is good). -#}
+{% macro var_errors() %}
     {%- set errors = [] -%}
     {%- do _check_number(errors, 'reject_share_threshold', 0, 1) -%}
     {%- do _check_number(errors, 'decay', 0, 1, lower_open=true) -%}
@@ -205,13 +273,15 @@
                 ~ "' = " ~ var(later)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if _parse_date(var('earliest_plausible_date')) is none -%}
+        {%- do errors.append("var 'earliest_plausible_date' must be a date 'YYYY-MM-DD' (years 1000-9998), got '"
+            ~ var('earliest_plausible_date') ~ "'") -%}
+    {%- endif -%}
+    {%- do _check_number(errors, 'max_serve_weeks_after_data', 1, 520, integer=true) -%}
     {%- if var('raw_data_path') is not string or var('raw_data_path') | length == 0 -%}
         {%- do errors.append("var 'raw_data_path' must be a folder path, got " ~ var('raw_data_path')) -%}
     {%- endif -%}
-    {%- if errors -%}
-        {{ exceptions.raise_compiler_error("Invalid vars:\n  - " ~ errors | join("\n  - ")) }}
-    {%- endif -%}
-    select 1
+    {{ return(errors) }}
 {% endmacro %}
 
 {% macro _check_number(errors, name, low, high, integer=false, lower_open=false) %}
@@ -242,7 +312,9 @@
     {%- set value = var(name) -%}
     {%- if value is not none -%}
         {%- set parsed = _parse_date(value) -%}
-        {%- if parsed is none -%}
+        {%- if parsed is none and value is string and modules.re.match('^\d{4}-\d{2}-\d{2}$', value) and (value[:4] | int < 1000 or value[:4] | int > 9998) -%}
+            {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is outside the years 1000-9998") -%}
+        {%- elif parsed is none -%}
             {%- do errors.append("var '" ~ name ~ "' must be null or a date 'YYYY-MM-DD', got '" ~ value ~ "'") -%}
         {%- elif parsed.isoweekday() != 1 -%}
             {%- do errors.append("var '" ~ name ~ "' = " ~ value ~ " is not a Monday (weeks are ISO weeks, given by their Monday)") -%}
@@ -257,13 +329,17 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- A 'YYYY-MM-DD' string as a date, or none when it is not one (month 13, February 30th...). -#}
+{#- A 'YYYY-MM-DD' string (or a date, as YAML reads an unquoted one) as a date, or none when it is
+    not one (month 13, February 30th, a year outside 1000-9998...). -#}
 {% macro _parse_date(value) %}
+    {%- if value is not string and value.isoweekday is defined and value.hour is not defined -%}
+        {%- set value = value.isoformat() -%}
+    {%- endif -%}
     {%- if value is not string or not modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set year, month, day = value.split('-') | map('int') | list -%}
-    {%- if year < 1 or month < 1 or month > 12 or day < 1 -%}
+    {%- if year < 1000 or year > 9998 or month < 1 or month > 12 or day < 1 -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set next_month = modules.datetime.date(year + (1 if month == 12 else 0), 1 if month == 12 else month + 1, 1) -%}

@@ -48,6 +48,10 @@ boundaries as (
         ("serve_week <= validation_week",
             "concat('serve_week = ', " ~ week_text.format('serve_week') ~ ", ' (var serve_week) must be after validation_week = ', "
             ~ week_text.format('validation_week') ~ ", " ~ span ~ ")"),
+        ("serve_week > " ~ add_weeks('last_week', var('max_serve_weeks_after_data')),
+            "concat('serve_week = ', " ~ week_text.format('serve_week') ~ ", ' (var serve_week) is more than "
+            ~ var('max_serve_weeks_after_data') ~ " weeks (var max_serve_weeks_after_data) after the last week of data:"
+            ~ " its lists would rest on stale data', " ~ span ~ ")"),
     ]) }}
 ),
 

@@ -1,9 +1,12 @@
 {#- Which generated `sp__*` column of `int_trainer_speciality_flags` stands for which speciality.
-    Specialities are free text, so nothing of them is pasted into SQL: a column name is `sp__` and
-    the speciality itself when that is already a short [a-z0-9_] identifier, otherwise `sp__`, a
-    bounded slug and the first 8 hex digits of the speciality's md5 (collision-free, at most
-    53 characters). Flags match on `speciality_key`
-    (its md5), which is hex and safe to quote. -#}
+    Specialities are free text, so nothing of them is pasted into SQL. A column name is either
+    - plain: `sp__` and the speciality itself, when that is a short identifier of [a-z0-9] words
+      joined by single '_' (so it never holds '__'), or
+    - hashed: `sp__`, a slug of at most 24 characters (runs of other characters folded into one
+      '_', so it never holds '__' either), '__' and the speciality's whole md5 (32 hex digits).
+    Only hashed names hold '__' after the prefix, so a plain name never equals a hashed one, and two
+    hashed names differ wherever their md5s do: the names are as distinct as `speciality_key` (the
+    md5 that flags match on, hex and safe to quote), by construction. At most 62 characters. -#}
 
 with
 
@@ -24,6 +27,7 @@ slugged as (
         speciality,
         md5(speciality) as speciality_key,
         {{ identifier_slug('speciality', 40) }} as slug,
+        {{ identifier_slug('speciality', 24) }} as short_slug,
         trainers
     from per_speciality
 ),
@@ -34,8 +38,7 @@ final as (
         speciality_key,
         case
             when slug = speciality then concat('sp__', slug)
-            when slug = '' then concat('sp__', left(speciality_key, 8))
-            else concat('sp__', slug, '_', left(speciality_key, 8))
+            else concat('sp__', short_slug, '__', speciality_key)
         end as column_name,
         trainers
     from slugged

@@ -29,7 +29,7 @@ target_weeks as (
 origin as (
     select
         min(event_week) as origin_week,
-        {% if var('decay') < 1 -%}
+        {% if checked_var('decay') < 1 -%}
             greatest(1, cast(floor(600 / -ln({{ var('decay') }})) as integer))
         {%- else -%}
             1000000000

@@ -26,7 +26,7 @@ items as (
 ),
 
 ks as (
-    {%- for k in var('interactions_ks') %}
+    {%- for k in checked_var('interactions_ks') %}
         select {{ k }} as k
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -35,38 +35,28 @@ has_catalogue as (
     select count(*) > 0 as has_items from items
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (
-            partition by user_id, item_id, event_at
-            order by rating, weight
-        ) as occurrence
-    from source
-),
-
 checked as (
     select
-        numbered.user_id,
-        numbered.item_id,
-        numbered.event_at,
-        numbered.rating,
-        numbered.weight,
+        source.user_id,
+        source.item_id,
+        source.event_at,
+        source.rating,
+        source.weight,
         {{ reject_reason([
-            ("numbered.user_id is null", "null user_id"),
-            ("numbered.item_id is null", "null item_id"),
-            ("numbered.event_at is null", "null event_at"),
-            ("numbered.event_at > " ~ utc_now(), "event_at in the future"),
-            ("numbered.occurrence > 1", "duplicate interaction"),
-            ("numbered.rating < 0 or isnan(numbered.rating)", "rating negative or not a number"),
-            ("numbered.weight <= 0 or isnan(numbered.weight)", "weight not positive"),
-            ("has_catalogue.has_items and numbered.item_id is not null and items.item_id is null",
+            ("source.user_id is null", "null user_id"),
+            ("source.item_id is null", "null item_id"),
+            ("source.event_at is null", "null event_at"),
+            ("source.event_at > " ~ utc_now(), "event_at in the future"),
+            (implausibly_early("source.event_at"), "event_at before earliest_plausible_date"),
+            ("source.rating < 0 or isnan(source.rating)", "rating negative or not a number"),
+            ("source.weight <= 0 or isnan(source.weight)", "weight not positive"),
+            ("has_catalogue.has_items and source.item_id is not null and items.item_id is null",
                 "unknown item_id"),
-        ]) }} as reject_reason
-    from numbered
+        ], duplicate={'key': 'source.user_id, source.item_id, source.event_at', 'order_by': 'source.rating, source.weight', 'reason': 'duplicate interaction'}) }} as reject_reason
+    from source
     cross join has_catalogue
     left join items
-        on numbered.item_id = items.item_id
+        on source.item_id = items.item_id
 )
 
 select * from checked

@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 
 {#- The item catalogue from the configured adapter, with contract checks: a null or duplicate
-    item_id is rejected (the first row of a duplicate id is kept). -#}
+    item_id is rejected (of a duplicate id, the first valid row is kept). -#}
 
 with
 
@@ -30,21 +30,13 @@ source as (
     {%- endif %}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by item_id order by title) as id_occurrence
-    from source
-),
-
 checked as (
     select
         *,
         {{ reject_reason([
             ("item_id is null", "null item_id"),
-            ("id_occurrence > 1", "duplicate item_id"),
-        ]) }} as reject_reason
-    from numbered
+        ], duplicate={'key': 'item_id', 'order_by': 'title', 'reason': 'duplicate item_id'}) }} as reject_reason
+    from source
 )
 
 select * from checked

@@ -21,11 +21,7 @@ feedback_types as (
 numbered as (
     select
         *,
-        lower(trim(feedback_type)) as feedback_type_normalised,
-        row_number() over (
-            partition by user_id, trainer_id, served_week, lower(trim(feedback_type)), given_at
-            order by comment
-        ) as row_occurrence
+        lower(trim(feedback_type)) as feedback_type_normalised
     from source
 ),
 
@@ -38,7 +34,6 @@ checked as (
         numbered.comment,
         numbered.given_at,
         {{ reject_reason([
-            ("numbered.row_occurrence > 1", "duplicate feedback (same user, trainer, week, type and time)"),
             ("numbered.user_id is null", "null user_id"),
             (is_blank("numbered.user_id"), "blank user_id"),
             ("numbered.user_id is not null and users.user_id is null", "unknown user_id"),
@@ -51,9 +46,10 @@ checked as (
              "feedback_type not in the feedback_types seed"),
             ("numbered.given_at is null", "null given_at"),
             ("numbered.given_at > " ~ utc_now(), "given_at in the future"),
+            (implausibly_early("numbered.given_at"), "given_at before earliest_plausible_date"),
             ("numbered.given_at < cast(" ~ week_start("numbered.served_week") ~ " as timestamp)",
              "given_at before the served week"),
-        ]) }} as reject_reason
+        ], duplicate={'key': 'numbered.user_id, numbered.trainer_id, numbered.served_week, lower(trim(numbered.feedback_type)), numbered.given_at', 'order_by': 'numbered.comment', 'reason': 'duplicate feedback (same user, trainer, week, type and time)'}) }} as reject_reason
     from numbered
     left join users
         on numbered.user_id = users.user_id

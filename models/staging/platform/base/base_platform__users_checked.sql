@@ -25,11 +25,7 @@ workout_types as (
 numbered as (
     select
         *,
-        {{ row_key() }} as row_key,
-        row_number() over (
-            partition by user_id
-            order by signup_at, age_group, fitness_level, goal
-        ) as id_occurrence
+        {{ row_key() }} as row_key
     from source
 ),
 
@@ -69,15 +65,15 @@ checked as (
         {{ reject_reason([
             ("numbered.user_id is null", "null user_id"),
             (is_blank("numbered.user_id"), "blank user_id"),
-            ("numbered.id_occurrence > 1", "duplicate user_id"),
             ("numbered.signup_at is null", "null signup_at"),
             ("numbered.signup_at > " ~ utc_now(), "signup_at in the future"),
+            (implausibly_early("numbered.signup_at"), "signup_at before earliest_plausible_date"),
             ("age_groups.age_group is null", "unknown age_group"),
             ("fitness_levels.fitness_level is null", "unknown fitness_level"),
             ("goals.goal is null", "unknown goal"),
             ("coalesce(preferred_types_checked.n_types, 0) = 0", "no preferred_types"),
             ("preferred_types_checked.n_unknown > 0", "unknown preferred_type"),
-        ]) }} as reject_reason
+        ], duplicate={'key': 'numbered.user_id', 'order_by': 'numbered.signup_at, numbered.age_group, numbered.fitness_level, numbered.goal', 'reason': 'duplicate user_id'}) }} as reject_reason
     from numbered
     left join age_groups
         on numbered.age_group = age_groups.age_group
