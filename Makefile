@@ -21,6 +21,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup-spark build-spark test-spark lock-spark spark-build system-deps-java
 .PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks warehouse-checks-guards warehouse-checks-leakage warehouse-checks-rest site-checks
+.PHONY: reproducibility-build reproducibility-checks
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
 
 ## setup: create .venv with the locked packages and the project package (editable)
@@ -101,9 +102,19 @@ unit: setup
 	$(BIN)/pytest -q -m "not warehouse and not spark"
 
 ## the warehouse on the small, deliberately corrupted test data
+TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
 warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
-	$(BIN)/dbt build --target test --vars '{raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}'
+	$(BIN)/dbt build --target test --vars '$(TEST_VARS)'
+
+## the same warehouse built again into its own file, with DuckDB on two threads (the rest as
+## before), so every parallel aggregate meets its rows in another order; the reproducibility check
+## compares the two builds table by table (pytests/test_reproducible_warehouse.py)
+export RECWAREHOUSE_TEST_AGAIN_DB ?= $(CURDIR)/test_warehouse_again.duckdb
+reproducibility-build: test-data
+	rm -f $(RECWAREHOUSE_TEST_AGAIN_DB)
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_TEST_AGAIN_DB) RECWAREHOUSE_SQL_THREADS=2 DBT_TARGET_PATH=target/test_again \
+	  $(BIN)/dbt build --target test --exclude-resource-type test --exclude-resource-type unit_test --vars '$(TEST_VARS)'
 
 ## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
 ## pushed over its memory cap and the validation and test folds sampled (tuning_users,
@@ -126,7 +137,7 @@ system-deps-browser:
 	fi
 
 ## the pytest checks that read the test warehouses (all of them, one run)
-warehouse-test: warehouse-build interactions-build system-deps-browser
+warehouse-test: warehouse-build interactions-build reproducibility-build system-deps-browser
 	$(MAKE) --no-print-directory warehouse-checks
 warehouse-checks:
 	$(BIN)/pytest -q -m warehouse
@@ -140,6 +151,7 @@ warehouse-checks:
 HALF_THREADS := $(shell n=$$(( $(RECWAREHOUSE_THREADS) / 2 )); [ $$n -ge 1 ] && echo $$n || echo 1)
 GUARD_CHECKS := pytests/test_input_guards_warehouse.py pytests/test_staging_warehouse.py
 LEAKAGE_CHECKS := pytests/test_leakage_warehouse.py
+REPRODUCIBILITY_CHECKS := pytests/test_reproducible_warehouse.py
 SITE_CHECKS := pytests/test_docs_site_warehouse.py pytests/test_source_freshness_warehouse.py
 ## `make test SPARK=no` leaves the Spark build and its equality check out (no Java, no .venv-spark):
 ## a quicker loop while working on the DuckDB side; CI runs everything (README "The two commands" has both times)
@@ -149,18 +161,21 @@ test: system-deps system-deps-browser $(if $(SPARK_JOBS),system-deps-java)
 	@echo "the checks as a graph of jobs, two at a time on $(HALF_THREADS) thread(s) each (each prints when it ends)$(if $(SPARK_JOBS),, - without Spark (SPARK=no))"
 	$(MAKE) --no-print-directory -j2 --output-sync=target RECWAREHOUSE_THREADS=$(HALF_THREADS) TEST_GRAPH=1 \
 	  $(SPARK_JOBS) lint-python unit lint-sql warehouse-checks-guards warehouse-checks-leakage \
-	  warehouse-checks-rest site-checks
+	  warehouse-checks-rest site-checks reproducibility-checks
 ifeq ($(TEST_GRAPH),1)
 lint-sql: warehouse-build
 spark-checks warehouse-checks-guards warehouse-checks-leakage warehouse-checks-rest site-checks: warehouse-build
 warehouse-checks-rest: interactions-build
+reproducibility-checks: warehouse-build reproducibility-build
 endif
 warehouse-checks-guards: setup
 	$(BIN)/pytest -q -m warehouse $(GUARD_CHECKS)
 warehouse-checks-leakage: setup
 	$(BIN)/pytest -q -m warehouse $(LEAKAGE_CHECKS)
 warehouse-checks-rest: setup
-	$(BIN)/pytest -q -m warehouse $(addprefix --ignore=,$(GUARD_CHECKS) $(LEAKAGE_CHECKS) $(SITE_CHECKS))
+	$(BIN)/pytest -q -m warehouse $(addprefix --ignore=,$(GUARD_CHECKS) $(LEAKAGE_CHECKS) $(SITE_CHECKS) $(REPRODUCIBILITY_CHECKS))
+reproducibility-checks: setup
+	$(BIN)/pytest -q -m warehouse $(REPRODUCIBILITY_CHECKS)
 site-checks: setup system-deps-browser
 	$(BIN)/pytest -q -m warehouse $(SITE_CHECKS)
 
@@ -200,7 +215,7 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
 SPARK_DEV_DIR := $(CURDIR)/spark-warehouse/dev
 SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
-SPARK_TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
+SPARK_TEST_VARS = $(TEST_VARS)
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
 setup-spark: system-deps-java $(SPARK_STAMP)
@@ -245,4 +260,4 @@ lock-spark:
 	mv requirements-spark.lock.new requirements-spark.lock
 
 clean:
-	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb $(VENV) $(SPARK_VENV) spark-warehouse
+	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb test_warehouse_again.duckdb $(VENV) $(SPARK_VENV) spark-warehouse

@@ -15,7 +15,7 @@ fold_ends as (
     select
         fold,
         max(event_at) as history_end_at,
-        avg(rating) as fold_mean_rating,
+        {{ stable_avg('rating') }} as fold_mean_rating,
         count(distinct user_id) as fold_users
     from folds
     group by fold
@@ -28,7 +28,7 @@ per_item as (
         count(*) as interactions,
         count(distinct folds.user_id) as users,
         count(folds.rating) as ratings,
-        avg(folds.rating) as mean_rating,
+        {{ stable_avg('folds.rating') }} as mean_rating,
         {{ stable_sum(
             'folds.weight * power(0.5, ' ~ days_between('folds.event_at', 'fold_ends.history_end_at')
             ~ ' / ' ~ var('popularity_half_life_days') ~ ')'

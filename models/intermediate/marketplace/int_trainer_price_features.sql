@@ -118,7 +118,7 @@ own_history as (
         settled.trainer_id,
         count(*) as own_bookings,
         sum(case when settled.is_accepted then 1 else 0 end) as own_accepted,
-        avg(case when settled.is_accepted then settled.price_paid end) as own_avg_accepted_price,
+        {{ stable_avg('case when settled.is_accepted then settled.price_paid end') }} as own_avg_accepted_price,
         max(settled.booked_week) as own_last_booked_week
     from target_weeks
     inner join settled

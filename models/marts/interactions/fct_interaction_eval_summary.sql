@@ -58,7 +58,7 @@ list_stats as (
         lists_at_k.model_id,
         lists_at_k.k,
         count(distinct lists_at_k.item_id) as distinct_items,
-        avg(items.self_information) as novelty,
+        {{ stable_avg('items.self_information') }} as novelty,
         avg(items.interactions) as mean_item_popularity,
         max(lists_at_k.fit_seconds) as fit_seconds
     from lists_at_k
@@ -124,12 +124,12 @@ metrics as (
         split_mode,
         k,
         count(*) as users_evaluated,
-        avg(precision_at_k) as precision_at_k,
-        avg(recall_at_k) as recall_at_k,
-        avg(ndcg_at_k) as ndcg_at_k,
-        avg(map_at_k) as map_at_k,
-        avg(mrr_at_k) as mrr_at_k,
-        avg(hit_rate_at_k) as hit_rate_at_k
+        {{ stable_avg('precision_at_k') }} as precision_at_k,
+        {{ stable_avg('recall_at_k') }} as recall_at_k,
+        {{ stable_avg('ndcg_at_k') }} as ndcg_at_k,
+        {{ stable_avg('map_at_k') }} as map_at_k,
+        {{ stable_avg('mrr_at_k') }} as mrr_at_k,
+        {{ stable_avg('hit_rate_at_k') }} as hit_rate_at_k
     from per_user
     group by fold, model, model_id, split_mode, k
 ),

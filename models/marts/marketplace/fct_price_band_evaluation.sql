@@ -45,7 +45,7 @@ by_method as (
         avg(is_inside) as share_inside_band,
         avg(is_below) as share_below_min,
         1 - avg(is_inside) - avg(is_below) as share_above_max,
-        avg(relative_width) as mean_relative_width
+        {{ stable_avg('relative_width') }} as mean_relative_width
     from scored
     group by rollup(method)
 ),

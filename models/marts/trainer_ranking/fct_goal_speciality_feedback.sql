@@ -80,8 +80,8 @@ rated as (
 midpoint as (
     select
         (
-            avg(case when is_goal_match then wrong_speciality_rate_smoothed end)
-            + avg(case when not is_goal_match then wrong_speciality_rate_smoothed end)
+            {{ stable_avg('case when is_goal_match then wrong_speciality_rate_smoothed end') }}
+            + {{ stable_avg('case when not is_goal_match then wrong_speciality_rate_smoothed end') }}
         ) / 2 as midpoint_rate
     from rated
     where has_enough_feedback

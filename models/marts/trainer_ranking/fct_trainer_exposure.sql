@@ -30,7 +30,7 @@ listed as (
         mode_used,
         trainer_id,
         count(*) as lists,
-        sum(ln(2) / ln(rank + 1)) as rank_weighted_exposure,
+        {{ stable_sum('ln(2) / ln(rank + 1)') }} as rank_weighted_exposure,
         min(rank) as best_rank
     from served
     group by serve_week, mode_used, trainer_id
@@ -86,7 +86,7 @@ final as (
         round(
             {{ safe_divide(
                 'ordered.rank_weighted_exposure',
-                'sum(ordered.rank_weighted_exposure) over (partition by ordered.serve_week, ordered.mode_used)'
+                stable_sum('ordered.rank_weighted_exposure', over='partition by ordered.serve_week, ordered.mode_used')
             ) }},
             9
         ) as exposure_share,
