@@ -228,13 +228,19 @@ system-deps-java:
 	    echo "Spark needs Java 17+: run 'sudo apt-get install openjdk-17-jre-headless' (Debian/Ubuntu)"; exit 1; \
 	  fi; \
 	fi
-$(SPARK_STAMP): requirements-spark.lock
+## the Python models run in the dbt process on Spark's driver and in Spark's Python workers: both
+## import this environment (the models' libraries, recwarehouse itself), and a .pth line registers
+## the `session` submission method with dbt-spark (recwarehouse/spark/hook.py)
+$(SPARK_STAMP): requirements-spark.lock pyproject.toml
 	$(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_BIN)/pip install --quiet --upgrade pip
 	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock
+	$(SPARK_BIN)/pip install --quiet --no-deps -e .
+	echo "import recwarehouse.spark.hook" > "$$($(SPARK_BIN)/python -c 'import site; print(site.getsitepackages()[0])')/recwarehouse_spark_session.pth"
 	touch $(SPARK_STAMP)
 
-## build-spark: the SQL layer on local Spark from the demo data (Python stages are disabled there)
+## build-spark: the warehouse on local Spark from the demo data (the Python models of the domains in
+## macros/spark/python_stages_enabled.sql run there; the others are off)
 build-spark: setup-spark demo-data
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_DEV_DIR) $(SPARK_BIN)/dbt build --target spark
 
@@ -255,7 +261,7 @@ spark-checks: spark-build
 lock-spark:
 	rm -rf /tmp/recwarehouse-lock-spark && $(PYTHON) -m venv /tmp/recwarehouse-lock-spark
 	/tmp/recwarehouse-lock-spark/bin/pip install --quiet 'dbt-spark[session]==1.11.0' pyspark==4.0.1 \
-	  $$(grep -E '^(dbt-core|duckdb|pandas|pyarrow|pytest)==' requirements.lock)
+	  $$(grep -E '^(dbt-core|duckdb|pandas|pyarrow|pytest|numpy|scikit-learn|lightgbm|scipy|threadpoolctl|implicit)==' requirements.lock)
 	( sed -n '1,4p' requirements-spark.lock; /tmp/recwarehouse-lock-spark/bin/pip freeze ) > requirements-spark.lock.new
 	mv requirements-spark.lock.new requirements-spark.lock
 

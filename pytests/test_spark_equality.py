@@ -80,6 +80,11 @@ KEY_TABLES = [
     "intermediate.int_interaction_items_scored",
     "intermediate.int_interaction_users_profiled",
     "intermediate.int_interaction_user_categories",
+    # Python models that run on Spark (recwarehouse.engine; the session submission method)
+    "marts.fct_segment_recommendations",
+    "marts.fct_segment_diversity_comparison",
+    "marts.fct_segment_mmr_tradeoff",
+    "marts.fct_user_cold_start_recommendations",
 ]
 
 

@@ -235,3 +235,61 @@ def mmr_tradeoff(
             }
         )
     return pd.DataFrame(rows)
+
+
+# What the cold-start Python models write, in Spark's DDL (recwarehouse.engine): one table on both engines
+SEGMENT_LIST_SCHEMA = (
+    "segment_key string, rank bigint, workout_id string, workout_title string, workout_type string,"
+    " trainer_id string, trainer_name string, score double, relevance double, mmr_score double,"
+    " max_similarity_to_earlier double, source_level string, tier int, is_instructor_flagged boolean,"
+    " as_of_date date"
+)
+SEGMENT_COMPARISON_SCHEMA = (
+    "segment_key string, list_size bigint, plain_intra_list_similarity double, mmr_intra_list_similarity double,"
+    " plain_mean_relevance double, mmr_mean_relevance double, relevance_kept double, workouts_changed bigint,"
+    " plain_distinct_trainers bigint, mmr_distinct_trainers bigint, mmr_lambda double, same_trainer_similarity double"
+)
+
+
+class segment_lists:  # noqa: N801 - used as a function: segment_lists(...)(candidates)
+    """The served lists of whole segments' candidates (`rerank_segments`), with the workouts' and
+    trainers' names and the as-of date: a function of a frame of candidates, for
+    `Tables.map_groups` (segments are independent; the tag vectors read the whole catalogue)."""
+
+    def __init__(self, tags, workouts, trainers, as_of_date, k: int, lam: float, same_trainer_similarity: float):
+        self.tags, self.workouts, self.trainers, self.as_of_date = tags, workouts, trainers, as_of_date
+        self.k, self.lam, self.same_trainer_similarity = k, lam, same_trainer_similarity
+
+    def __call__(self, candidates: pd.DataFrame) -> pd.DataFrame:
+        catalogue = sorted(self.workouts["workout_id"])
+        lists, _ = rerank_segments(
+            candidates,
+            self.tags,
+            catalogue,
+            k=self.k,
+            lam=self.lam,
+            same_trainer_similarity=self.same_trainer_similarity,
+        )
+        lists["as_of_date"] = self.as_of_date
+        lists = lists.merge(self.workouts, on="workout_id", how="left").merge(
+            self.trainers, on="trainer_id", how="left"
+        )
+        return lists
+
+
+class segment_comparison:  # noqa: N801 - used as a function: segment_comparison(...)(candidates)
+    """Per segment, the MMR list against the plain top-k (`rerank_segments`'s comparison), for
+    `Tables.map_groups`."""
+
+    def __init__(self, tags, catalogue: list[str], k: int, lam: float, same_trainer_similarity: float):
+        self.tags, self.catalogue = tags, catalogue
+        self.k, self.lam, self.same_trainer_similarity = k, lam, same_trainer_similarity
+
+    def __call__(self, candidates: pd.DataFrame) -> pd.DataFrame:
+        _, comparison = rerank_segments(
+            candidates, self.tags, self.catalogue, k=self.k, lam=self.lam,
+            same_trainer_similarity=self.same_trainer_similarity,
+        )  # fmt: skip
+        comparison["mmr_lambda"] = self.lam
+        comparison["same_trainer_similarity"] = self.same_trainer_similarity
+        return comparison

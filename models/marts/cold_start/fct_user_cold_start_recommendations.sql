@@ -1,5 +1,5 @@
-{#- Off on the `spark` target: it reads the MMR lists of a Python model (python_stages_enabled). -#}
-{{ config(post_hook="{{ create_cold_start_lookup() }}", enabled=python_stages_enabled()) }}
+{#- The cold-start lists merged per user: it reads the MMR lists of a Python model (python_stages_enabled). -#}
+{{ config(post_hook="{{ create_cold_start_lookup() }}", enabled=python_stages_enabled('cold_start')) }}
 
 {#- The cold-start list each known user gets from their profile alone: the lists of all their
     segments (one per preferred type) merged round-robin into one list of `segment_list_size`:

@@ -1,0 +1,212 @@
+"""One way for a dbt Python model to read and write, on DuckDB and on Spark.
+
+`dbt.ref()` is a DuckDB relation on one engine and a Spark DataFrame on the other. A model asks
+`tables(dbt, session)` for its engine and then uses only these verbs, so its logic stays one file
+for both engines:
+
+- `read(table, columns, where, order)`: a bounded table as a pandas DataFrame, on the driver (the
+  model's inputs that are the size of the catalogue, a segment list or a training sample);
+- `value(table, expression, where)`: one aggregate (`count(*)`, `max(target_week)`);
+- `map_groups(table, key, fn, schema, ...)`: `fn` applied to whole groups of rows (every row of a
+  key in one call): on DuckDB to the rows read in key order, on Spark on the executors
+  (`mapInPandas` over partitions of the key), so nothing the size of the input reaches the driver;
+- `map_batches(table, fn, schema, ...)`: `fn` applied to batches of rows, independent of each other
+  (scoring): on DuckDB to Arrow record batches streamed from the relation, on Spark on the
+  executors.
+
+`table` is what `dbt.ref(...)` returned: the model names its inputs with `dbt.ref("...")` calls,
+which is how dbt finds its parents. `columns` are SQL expressions both engines read alike
+(`trainer_id as item_id`); `where` is one SQL condition; `schema` is the result's columns as
+`name type` pairs in Spark's DDL (`user_id string, score double`). What the model returns (a
+pandas DataFrame from DuckDB, a Spark DataFrame from Spark) is what dbt writes. Functions handed
+to the map verbs are shipped to Spark's executors with what they hold (cloudpickle): make them
+module-level functions or small callable objects, and keep what they hold to the bounded inputs (catalogue,
+fitted model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pandas as pd
+
+BATCH_ROWS = 500_000
+
+Fn = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def tables(dbt: Any, session: Any) -> Tables:
+    """The engine of this run: Spark when the session is a SparkSession, else DuckDB."""
+    if type(session).__module__.startswith("pyspark"):
+        return SparkTables(dbt, session)
+    return DuckDBTables(dbt, session)
+
+
+def schema_columns(schema: str) -> list[str]:
+    """The column names of a `name type, ...` schema."""
+    return [part.split()[0] for part in _split_schema(schema)]
+
+
+def _split_schema(schema: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in schema:
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+class Tables:
+    engine = "?"
+
+    def __init__(self, dbt: Any, session: Any) -> None:
+        self.dbt = dbt
+        self.session = session
+
+    def read(
+        self, ref: Any, columns: list[str] | None = None, where: str | None = None, order: str | None = None
+    ) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def value(self, ref: Any, expression: str, where: str | None = None) -> Any:
+        raise NotImplementedError
+
+    def map_groups(
+        self,
+        ref: Any,
+        key: str,
+        fn: Fn,
+        schema: str,
+        columns: list[str] | None = None,
+        where: str | None = None,
+    ) -> Any:
+        raise NotImplementedError
+
+    def map_batches(
+        self,
+        ref: Any,
+        fn: Fn,
+        schema: str,
+        columns: list[str] | None = None,
+        where: str | None = None,
+        order: str | None = None,
+    ) -> Any:
+        raise NotImplementedError
+
+
+class DuckDBTables(Tables):
+    engine = "duckdb"
+
+    def _relation(self, ref: Any, columns: list[str] | None, where: str | None, order: str | None):
+        relation = ref
+        if where:
+            relation = relation.filter(where)
+        if columns:
+            relation = relation.project(", ".join(columns))
+        if order:
+            relation = relation.order(order)
+        return relation
+
+    def read(self, ref, columns=None, where=None, order=None):
+        return self._relation(ref, columns, where, order).df()
+
+    def value(self, ref, expression, where=None):
+        relation = ref
+        if where:
+            relation = relation.filter(where)
+        return relation.aggregate(expression).fetchone()[0]
+
+    def map_groups(self, ref, key, fn, schema, columns=None, where=None):
+        rows = self.read(ref, columns, where, order=key)
+        return _typed(fn(rows), schema)
+
+    def map_batches(self, ref, fn, schema, columns=None, where=None, order=None):
+        reader = self._relation(ref, columns, where, order).fetch_record_batch(BATCH_ROWS)
+        parts = [_typed(fn(batch.to_pandas()), schema) for batch in reader]
+        if not parts:
+            return _typed(pd.DataFrame({c: [] for c in schema_columns(schema)}), schema)
+        return pd.concat(parts, ignore_index=True)
+
+
+class SparkTables(Tables):
+    engine = "spark"
+
+    def _frame(self, ref: Any, columns: list[str] | None, where: str | None):
+        frame = ref
+        if where:
+            frame = frame.filter(where)
+        if columns:
+            frame = frame.selectExpr(*columns)
+        return frame
+
+    def read(self, ref, columns=None, where=None, order=None):
+        frame = self._frame(ref, columns, where)
+        if order:
+            frame = frame.orderBy(*[c.strip() for c in order.split(",")])
+        return frame.toPandas()
+
+    def value(self, ref, expression, where=None):
+        return self._frame(ref, None, where).selectExpr(expression).collect()[0][0]
+
+    def map_groups(self, ref, key, fn, schema, columns=None, where=None):
+        keys = [k.strip() for k in key.split(",")]
+        frame = self._frame(ref, columns, where).repartition(*keys).sortWithinPartitions(*keys)
+        return frame.mapInPandas(_whole_partition(fn, schema), schema)
+
+    def map_batches(self, ref, fn, schema, columns=None, where=None, order=None):
+        return self._frame(ref, columns, where).mapInPandas(_each_batch(fn, schema), schema)
+
+
+def _whole_partition(fn: Fn, schema: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """On an executor: the partition's batches put together (so each key's rows are in one frame;
+    the memory is one partition's), then `fn` once."""
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        parts = list(batches)
+        if parts:
+            yield _typed(fn(pd.concat(parts, ignore_index=True)), schema)
+
+    return run
+
+
+def _each_batch(fn: Fn, schema: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield _typed(fn(batch), schema)
+
+    return run
+
+
+_PANDAS_TYPES = {
+    "string": "object",
+    "double": "float64",
+    "float": "float64",
+    "bigint": "int64",
+    "int": "int32",
+    "integer": "int32",
+    "boolean": "bool",
+}
+
+
+def _typed(frame: pd.DataFrame, schema: str) -> pd.DataFrame:
+    """The schema's columns, in its order and types (so both engines write the same table)."""
+    out = frame[schema_columns(schema)].copy()
+    for part in _split_schema(schema):
+        name, kind = part.split(None, 1)
+        kind = kind.strip().lower()
+        if kind in _PANDAS_TYPES and not (kind in ("bigint", "int", "integer") and out[name].isna().any()):
+            out[name] = out[name].astype(_PANDAS_TYPES[kind])
+        elif kind == "date":
+            out[name] = pd.to_datetime(out[name]).dt.date
+        elif kind == "timestamp":
+            out[name] = pd.to_datetime(out[name])
+    return out
