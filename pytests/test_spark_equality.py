@@ -85,6 +85,9 @@ KEY_TABLES = [
     "marts.fct_segment_diversity_comparison",
     "marts.fct_segment_mmr_tradeoff",
     "marts.fct_user_cold_start_recommendations",
+    "ml.ml_trainer_price_bands",
+    "marts.fct_trainer_price_suggestions",
+    "marts.fct_price_band_evaluation",
 ]
 
 

@@ -10,6 +10,8 @@ for both engines:
 - `map_groups(table, key, fn, schema, ...)`: `fn` applied to whole groups of rows (every row of a
   key in one call): on DuckDB to the rows read in key order, on Spark on the executors
   (`mapInPandas` over partitions of the key), so nothing the size of the input reaches the driver;
+- `result(frame, schema)`: a pandas DataFrame made on the driver (a small table: a registry, a
+  report) as the table to write, in the schema's column order and types on both engines;
 - `map_batches(table, fn, schema, ...)`: `fn` applied to batches of rows, independent of each other
   (scoring): on DuckDB to Arrow record batches streamed from the relation, on Spark on the
   executors.
@@ -80,6 +82,9 @@ class Tables:
     def value(self, ref: Any, expression: str, where: str | None = None) -> Any:
         raise NotImplementedError
 
+    def result(self, frame: pd.DataFrame, schema: str) -> Any:
+        raise NotImplementedError
+
     def map_groups(
         self,
         ref: Any,
@@ -125,6 +130,9 @@ class DuckDBTables(Tables):
             relation = relation.filter(where)
         return relation.aggregate(expression).fetchone()[0]
 
+    def result(self, frame, schema):
+        return _typed(frame, schema)
+
     def map_groups(self, ref, key, fn, schema, columns=None, where=None):
         rows = self.read(ref, columns, where, order=key)
         return _typed(fn(rows), schema)
@@ -152,10 +160,18 @@ class SparkTables(Tables):
         frame = self._frame(ref, columns, where)
         if order:
             frame = frame.orderBy(*[c.strip() for c in order.split(",")])
-        return frame.toPandas()
+        out = frame.toPandas()
+        # dates as DuckDB hands them over (datetime64), not Python date objects
+        for field in frame.schema.fields:
+            if field.dataType.typeName() == "date":
+                out[field.name] = pd.to_datetime(out[field.name])
+        return out
 
     def value(self, ref, expression, where=None):
         return self._frame(ref, None, where).selectExpr(expression).collect()[0][0]
+
+    def result(self, frame, schema):
+        return self.session.createDataFrame(_typed(frame, schema), schema=schema)
 
     def map_groups(self, ref, key, fn, schema, columns=None, where=None):
         keys = [k.strip() for k in key.split(",")]

@@ -1,12 +1,14 @@
 """Price bands per trainer for every target week: the serve week's are the suggestions, the
 earlier weeks' are checked against the bookings accepted in them (fct_price_band_evaluation).
 Each week's bands are learned only from bookings settled before that week
-(`recwarehouse.marketplace.pricing`)."""
+(`recwarehouse.marketplace.pricing`). Reads trainers x target weeks of features and the settled
+bookings on the driver, on either engine (`recwarehouse.engine`); neither grows with the users."""
 
 import pandas as pd
 
 from recwarehouse import thread_limit
-from recwarehouse.marketplace.pricing import PriceSettings, fit, suggest
+from recwarehouse.engine import schema_columns, tables
+from recwarehouse.marketplace.pricing import PRICE_BAND_SCHEMA, PriceSettings, fit, suggest
 from recwarehouse.progress import log
 
 
@@ -18,8 +20,11 @@ def model(dbt, session):
         min_trainer_bookings=int(dbt.config.get("price_min_trainer_bookings")),
         seed=int(dbt.config.get("random_seed")),
     )
-    features = dbt.ref("int_trainer_price_features").df()
-    bookings = dbt.ref("stg_platform__bookings").filter("status in ('accepted', 'cancelled')").df()
+    data = tables(dbt, session)
+    features = data.read(dbt.ref("int_trainer_price_features"), order="target_week, trainer_id")
+    bookings = data.read(
+        dbt.ref("stg_platform__bookings"), where="status in ('accepted', 'cancelled')", order="booking_id"
+    )
     # each settled booking with its trainer's features as of the booking's own week
     examples = bookings.merge(
         features, left_on=["trainer_id", "booked_week"], right_on=["trainer_id", "target_week"], how="inner"
@@ -52,10 +57,6 @@ def model(dbt, session):
         bands["training_accepted_bookings"] = 0 if models is None else models["accepted_bookings"]
         out.append(bands)
         log(f"  {len(bands)} trainers: " + ", ".join(f"{m} {n}" for m, n in bands["method"].value_counts().items()))
-    columns = [
-        "trainer_id", "target_week", "split", "min_price", "optimal_price", "max_price", "method",
-        "modelled_acceptance", "training_bookings", "training_accepted_bookings",
-    ]  # fmt: skip
     if not out:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    return pd.concat(out, ignore_index=True)[columns]
+        return data.result(pd.DataFrame(columns=schema_columns(PRICE_BAND_SCHEMA)), PRICE_BAND_SCHEMA)
+    return data.result(pd.concat(out, ignore_index=True), PRICE_BAND_SCHEMA)

@@ -223,3 +223,10 @@ def suggest(trainers: pd.DataFrame, models: dict | None, settings: PriceSettings
             "modelled_acceptance": p_accept,
         }
     )
+
+
+# What ml_trainer_price_bands writes, in Spark's DDL (recwarehouse.engine): one table on both engines
+PRICE_BAND_SCHEMA = (
+    "trainer_id string, target_week date, split string, min_price double, optimal_price double, max_price double,"
+    " method string, modelled_acceptance double, training_bookings bigint, training_accepted_bookings bigint"
+)

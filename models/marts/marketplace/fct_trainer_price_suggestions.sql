@@ -78,7 +78,7 @@ explained as (
             when joined.method = 'market_rule'
                 then concat(
                     'Few bookings to learn from (yours: ', texts.own_bookings_text,
-                    '): the band is what comparable trainers'' sessions were accepted at (',
+                    {{ string_literal("): the band is what comparable trainers' sessions were accepted at (") }},
                     texts.market_bookings_text, ' bookings), median ', texts.optimal_text,
                     '. You list at ', texts.current_text, '.'
                 )

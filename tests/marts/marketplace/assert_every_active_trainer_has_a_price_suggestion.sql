@@ -1,4 +1,4 @@
-{{ config(enabled=python_stages_enabled()) }}
+{{ config(enabled=python_stages_enabled('marketplace')) }}
 
 -- Every trainer the ranking path knows in the serve week gets a price suggestion.
 select features.trainer_id
