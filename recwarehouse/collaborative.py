@@ -502,3 +502,13 @@ def as_of_click_affinity(
             }
             out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
     return pd.concat(out, ignore_index=True)
+
+
+# What the collaborative Python models write, in Spark's DDL (recwarehouse.engine)
+COLLABORATIVE_CANDIDATES_SCHEMA = (
+    "target_week date, user_id string, trainer_id string, cf_similarity double, cf_rank bigint"
+)
+COLLABORATIVE_SCORES_SCHEMA = (
+    "target_week date, user_id string, trainer_id string, cf_similarity double, cf_svd_score double,"
+    " cf_click_affinity double, cf_click_score double"
+)

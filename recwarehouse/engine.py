@@ -12,6 +12,10 @@ for both engines:
   (`mapInPandas` over partitions of the key), so nothing the size of the input reaches the driver;
 - `result(frame, schema)`: a pandas DataFrame made on the driver (a small table: a registry, a
   report) as the table to write, in the schema's column order and types on both engines;
+- `quote(name)`: a column name as a quoted identifier of the engine's SQL;
+- `concat(parts)`: the union of results of the same schema (pandas or Spark DataFrames);
+- `stored()`: the model's own table as it stands (an incremental model that may keep its rows),
+  with `read` taking it like any other table;
 - `map_batches(table, fn, schema, ...)`: `fn` applied to batches of rows, independent of each other
   (scoring): on DuckDB to Arrow record batches streamed from the relation, on Spark on the
   executors.
@@ -29,6 +33,8 @@ fitted model).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -67,6 +73,29 @@ def _split_schema(schema: str) -> list[str]:
     return parts
 
 
+_PANDAS_DTYPES = {
+    "string": "object",
+    "double": "float64",
+    "float": "float64",
+    "bigint": "int64",
+    "int": "int32",
+    "integer": "int32",
+    "boolean": "bool",
+    "date": "datetime64[us]",
+    "timestamp": "datetime64[us]",
+}
+
+
+def pandas_dtypes(schema: str) -> dict[str, str]:
+    """The pandas dtype of each column of a schema (an empty typed frame: `pd.DataFrame({c:
+    pd.Series(dtype=t) ...})`); dates and timestamps as datetime64, as DuckDB hands them over."""
+    out = {}
+    for part in _split_schema(schema):
+        name, kind = part.split(None, 1)
+        out[name] = _PANDAS_DTYPES.get(kind.strip().lower(), "object")
+    return out
+
+
 class Tables:
     engine = "?"
 
@@ -83,6 +112,12 @@ class Tables:
         raise NotImplementedError
 
     def result(self, frame: pd.DataFrame, schema: str) -> Any:
+        raise NotImplementedError
+
+    def concat(self, parts: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def stored(self) -> Any:
         raise NotImplementedError
 
     def map_groups(
@@ -111,6 +146,10 @@ class Tables:
 class DuckDBTables(Tables):
     engine = "duckdb"
 
+    @staticmethod
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
     def _relation(self, ref: Any, columns: list[str] | None, where: str | None, order: str | None):
         relation = ref
         if where:
@@ -122,7 +161,7 @@ class DuckDBTables(Tables):
         return relation
 
     def read(self, ref, columns=None, where=None, order=None):
-        return self._relation(ref, columns, where, order).df()
+        return normalised(self._relation(ref, columns, where, order).df())
 
     def value(self, ref, expression, where=None):
         relation = ref
@@ -132,6 +171,13 @@ class DuckDBTables(Tables):
 
     def result(self, frame, schema):
         return _typed(frame, schema)
+
+    def concat(self, parts):
+        return pd.concat(parts, ignore_index=True)
+
+    def stored(self):
+        # a relation, not a data frame: returned as it is, its column types stay as stored
+        return self.session.sql(f"select * from {self.dbt.this}")
 
     def map_groups(self, ref, key, fn, schema, columns=None, where=None):
         rows = self.read(ref, columns, where, order=key)
@@ -148,6 +194,10 @@ class DuckDBTables(Tables):
 class SparkTables(Tables):
     engine = "spark"
 
+    @staticmethod
+    def quote(name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
     def _frame(self, ref: Any, columns: list[str] | None, where: str | None):
         frame = ref
         if where:
@@ -160,18 +210,22 @@ class SparkTables(Tables):
         frame = self._frame(ref, columns, where)
         if order:
             frame = frame.orderBy(*[c.strip() for c in order.split(",")])
-        out = frame.toPandas()
-        # dates as DuckDB hands them over (datetime64), not Python date objects
-        for field in frame.schema.fields:
-            if field.dataType.typeName() == "date":
-                out[field.name] = pd.to_datetime(out[field.name])
-        return out
+        return normalised(frame.toPandas())
 
     def value(self, ref, expression, where=None):
         return self._frame(ref, None, where).selectExpr(expression).collect()[0][0]
 
     def result(self, frame, schema):
         return self.session.createDataFrame(_typed(frame, schema), schema=schema)
+
+    def concat(self, parts):
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.unionByName(part)
+        return out
+
+    def stored(self):
+        return self.session.table(str(self.dbt.this))
 
     def map_groups(self, ref, key, fn, schema, columns=None, where=None):
         keys = [k.strip() for k in key.split(",")]
@@ -180,6 +234,33 @@ class SparkTables(Tables):
 
     def map_batches(self, ref, fn, schema, columns=None, where=None, order=None):
         return self._frame(ref, columns, where).mapInPandas(_each_batch(fn, schema), schema)
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """One pandas form of a table read, whichever engine read it (DuckDB and Spark hand over the
+    same table with other dtypes): whole numbers as int64 (float64 where there are nulls),
+    decimals as float64, dates and timestamps as datetime64[us]. So a model sees the same frame,
+    and a fingerprint of it is the same, on both engines."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_float_dtype(column):
+            out[name] = column
+        elif pd.api.types.is_integer_dtype(column):
+            out[name] = column.astype("float64") if column.isna().any() else column.astype("int64")
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            out[name] = column.astype("datetime64[us]")
+        elif column.dtype == object and len(column.dropna()):
+            first = column.dropna().iloc[0]
+            if isinstance(first, Decimal):
+                out[name] = column.astype("float64")
+            elif isinstance(first, date):
+                out[name] = pd.to_datetime(column).astype("datetime64[us]")
+            else:
+                out[name] = column
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _whole_partition(fn: Fn, schema: str) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
@@ -202,27 +283,16 @@ def _each_batch(fn: Fn, schema: str) -> Callable[[Iterator[pd.DataFrame]], Itera
     return run
 
 
-_PANDAS_TYPES = {
-    "string": "object",
-    "double": "float64",
-    "float": "float64",
-    "bigint": "int64",
-    "int": "int32",
-    "integer": "int32",
-    "boolean": "bool",
-}
-
-
 def _typed(frame: pd.DataFrame, schema: str) -> pd.DataFrame:
     """The schema's columns, in its order and types (so both engines write the same table)."""
     out = frame[schema_columns(schema)].copy()
     for part in _split_schema(schema):
         name, kind = part.split(None, 1)
         kind = kind.strip().lower()
-        if kind in _PANDAS_TYPES and not (kind in ("bigint", "int", "integer") and out[name].isna().any()):
-            out[name] = out[name].astype(_PANDAS_TYPES[kind])
-        elif kind == "date":
+        if kind == "date":
             out[name] = pd.to_datetime(out[name]).dt.date
         elif kind == "timestamp":
             out[name] = pd.to_datetime(out[name])
+        elif kind in _PANDAS_DTYPES and not (kind in ("bigint", "int", "integer") and out[name].isna().any()):
+            out[name] = out[name].astype(_PANDAS_DTYPES[kind])
     return out

@@ -9,5 +9,5 @@
 {%- endmacro %}
 
 {% macro spark_python_domains() -%}
-    {{ return(['cold_start', 'marketplace']) }}
+    {{ return(['cold_start', 'marketplace', 'trainer_ranking']) }}
 {%- endmacro %}

@@ -49,7 +49,11 @@
     {%- for statement in statements -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {{ log('Spark: registered ' ~ (statements | length) ~ ' source statements; the Python models are off on '
-        ~ 'this target (dbt-spark runs them on Databricks only): rankers, MMR and the interactions '
-        ~ 'learners; trainer serving uses recommendation_mode rule_based', info=true) }}
+    {%- set off = [] -%}
+    {%- for domain in ['trainer_ranking', 'cold_start', 'marketplace', 'interactions'] if domain not in spark_python_domains() -%}
+        {%- do off.append(domain) -%}
+    {%- endfor -%}
+    {{ log('Spark: registered ' ~ (statements | length) ~ ' source statements; Python models run in this '
+        ~ 'SparkSession for ' ~ spark_python_domains() | join(', ')
+        ~ ((' (not yet for ' ~ off | join(', ') ~ ')') if off else ''), info=true) }}
 {% endmacro %}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from recwarehouse import threads
+from recwarehouse.engine import pandas_dtypes
 from recwarehouse.hashing import frame_fingerprint, seeded_hash
 from recwarehouse.metrics import METRIC_NAMES, summary_metrics
 from recwarehouse.progress import log
@@ -248,32 +249,18 @@ def train_and_select(
     return registry
 
 
-REGISTRY_COLUMNS = {
-    "model_id": "object",
-    "algorithm": "object",
-    "stage": "object",
-    "params": "object",
-    "features": "object",
-    "first_train_week": "datetime64[us]",
-    "last_train_week": "datetime64[us]",
-    "training_rows": "int64",
-    "fit_seconds": "float64",
-    **{m: "float64" for m in METRIC_NAMES},
-    "auc": "float64",
-    "catalog_coverage": "float64",
-    "gini_exposure": "float64",
-    "top_item_share": "float64",
-    "users_evaluated": "int64",
-    "data_fingerprint": "object",
-    "model_sha256": "object",
-    "model_blob": "object",
-    "trained_at": "datetime64[us]",
-    "is_selected": "bool",
-    "k": "int64",
-    "validation_week": "datetime64[us]",
-    "training_settings": "object",
-    "trained_because": "object",
-}
+# What the registry writes, in Spark's DDL (recwarehouse.engine): one table on both engines
+REGISTRY_SCHEMA = ", ".join(
+    [
+        "model_id string, algorithm string, stage string, params string, features string",
+        "first_train_week date, last_train_week date, training_rows bigint, fit_seconds double",
+        *[f"{m} double" for m in METRIC_NAMES],
+        "auc double, catalog_coverage double, gini_exposure double, top_item_share double, users_evaluated bigint",
+        "data_fingerprint string, model_sha256 string, model_blob string, trained_at timestamp, is_selected boolean",
+        "k bigint, validation_week date, training_settings string, trained_because string",
+    ]
+)
+REGISTRY_COLUMNS = pandas_dtypes(REGISTRY_SCHEMA)
 
 
 def _typed_empty(columns: dict[str, str]) -> pd.DataFrame:
@@ -319,15 +306,6 @@ def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-SCORE_COLUMNS = {
-    "user_id": "object",
-    "trainer_id": "object",
-    "split": "object",
-    "score": "float64",
-    "model_id": "object",
-}
-
-
 def scoring_columns(registry: pd.DataFrame, split: str) -> list[str]:
     """The columns `score_batches` reads for `split`: the ids and the features of the model that
     scores it (every ranker reads only those), so a large week is fetched without the rest."""
@@ -369,3 +347,28 @@ def load_model(blob: str) -> Ranker:
     """Rebuild a ranker from its registry blob."""
     # our own registry, written by train_and_select: never load a blob from elsewhere
     return pickle.loads(base64.b64decode(blob))
+
+
+# What the serving scores write
+SCORE_SCHEMA = "user_id string, trainer_id string, split string, score double, model_id string"
+SCORE_COLUMNS = pandas_dtypes(SCORE_SCHEMA)
+
+
+class split_scorer:  # noqa: N801 - used as a function: split_scorer(registry, split)(rows)
+    """Scores one split's candidate rows with the registry's model for that split (`_model_for`),
+    batch by batch: a function of a frame of rows for `Tables.map_batches`, which runs it where the
+    rows are (on Spark, on the executors; the model is unpickled once per worker)."""
+
+    def __init__(self, registry: pd.DataFrame, split: str) -> None:
+        chosen = _model_for(registry, split)
+        self.split = split
+        self.model_id = None if chosen is None else chosen["model_id"]
+        self.blob = None if chosen is None else chosen["model_blob"]
+        self._ranker = None
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        if self.blob is None or rows.empty:
+            return _typed_empty(SCORE_COLUMNS)
+        if self._ranker is None:
+            self._ranker = load_model(self.blob)
+        return _scores_frame(rows, self.split, self._ranker.score(rows), self.model_id)

@@ -154,6 +154,68 @@ def fit_reranker(rows: pd.DataFrame, seed: int) -> lgb.LGBMRanker | None:
     return predicting(model)
 
 
+class SecondStage:
+    """The fitted second stage: trained on the validation week's explicit engagement (a sample of
+    users), it re-ranks the validation lists cross-fitted (`validation_lists`: two seeded halves of
+    the users, each re-ranked by a model trained on the other half, so the before/after evaluation
+    on that week is honest) and any user's serve candidates with a model trained on the whole week
+    (called on a frame of whole users' candidates: `Tables.map_groups` runs it where the serve
+    week's candidates are). Fewer than `min_positives` positives: the rule fallback."""
+
+    def __init__(
+        self,
+        validation: pd.DataFrame,
+        trainer_sets: dict[str, set],
+        list_size: int,
+        negative_ratio: float,
+        min_positives: int,
+        seed: int,
+    ) -> None:
+        trainers = sorted(trainer_sets)
+        self.index = {t: i for i, t in enumerate(trainers)}
+        self.sim = jaccard_matrix([trainer_sets[t] for t in trainers])
+        self.list_size, self.seed = list_size, seed
+        val = validation.reset_index(drop=True)
+        self.validation = (
+            val.assign(diversity=base_order_diversity(val, self.sim, self.index))
+            if len(val)
+            else val.assign(diversity=0.0)
+        )
+        self.rows = training_rows(self.validation, negative_ratio, seed) if len(val) else self.validation
+        n_pos = int(self.rows["target"].sum()) if len(self.rows) else 0
+        self.model = fit_reranker(self.rows, seed) if n_pos >= min_positives else None
+        self.info = {
+            "positives": n_pos,
+            "training_rows": len(self.rows),
+            "reranker": "rule_fallback" if self.model is None else "lightgbm_lambdarank",
+        }
+
+    def _finished(self, lists: pd.DataFrame) -> pd.DataFrame:
+        lists["reranker"] = self.info["reranker"]
+        lists["is_reranked"] = lists["rank"] != lists["base_rank"]
+        return lists
+
+    def validation_lists(self) -> pd.DataFrame:
+        val = self.validation
+        if not len(val):
+            return self._finished(val.assign(rank=0, final_score=0.0))
+        if self.model is None:
+            return self._finished(greedy_rerank(val, self.sim, self.index, fallback_score, self.list_size))
+        half = seeded_halves(val["user_id"], self.seed)
+        row_half = seeded_halves(self.rows["user_id"], self.seed)
+        parts = []
+        for h in (0, 1):
+            other = fit_reranker(self.rows[row_half != h], self.seed) or self.model
+            parts.append(greedy_rerank(val[half == h], self.sim, self.index, other.predict, self.list_size))
+        return self._finished(pd.concat(parts, ignore_index=True))
+
+    def __call__(self, candidates: pd.DataFrame) -> pd.DataFrame:
+        if candidates.empty:
+            return self._finished(candidates.assign(rank=0, diversity=0.0, final_score=0.0))
+        score = fallback_score if self.model is None else self.model.predict
+        return self._finished(greedy_rerank(candidates, self.sim, self.index, score, self.list_size))
+
+
 def rerank(
     candidates: pd.DataFrame,
     trainer_sets: dict[str, set],
@@ -162,40 +224,16 @@ def rerank(
     min_positives: int,
     seed: int,
 ) -> tuple[pd.DataFrame, dict]:
-    """Re-rank the validation and serve candidates.
-
-    The learned re-ranker trains on the validation week's explicit engagement. Its validation
-    lists are cross-fitted (two seeded halves of the users, each re-ranked by a model trained on
-    the other half), so the before/after evaluation on that week is honest; the serve lists use a
-    model trained on the whole week. Fewer than `min_positives` positives: the rule fallback."""
-    trainers = sorted(trainer_sets)
-    index = {t: i for i, t in enumerate(trainers)}
-    sim = jaccard_matrix([trainer_sets[t] for t in trainers])
-    val = candidates[candidates["split"] == "validation"].reset_index(drop=True)
+    """Re-rank the validation and serve candidates on one machine (`SecondStage`)."""
+    stage = SecondStage(
+        candidates[candidates["split"] == "validation"], trainer_sets, list_size, negative_ratio, min_positives, seed
+    )
     serve = candidates[candidates["split"] == "serve"].reset_index(drop=True)
-    val = val.assign(diversity=base_order_diversity(val, sim, index)) if len(val) else val.assign(diversity=0.0)
-    rows = training_rows(val, negative_ratio, seed) if len(val) else val
-    n_pos = int(rows["target"].sum()) if len(rows) else 0
-    info = {"positives": n_pos, "training_rows": len(rows), "reranker": "rule_fallback"}
-    outputs = []
-    model = fit_reranker(rows, seed) if n_pos >= min_positives else None
-    if model is None:
-        for part in (val, serve):
-            if len(part):
-                outputs.append(greedy_rerank(part, sim, index, fallback_score, list_size))
-    else:
-        info["reranker"] = "lightgbm_lambdarank"
-        half = seeded_halves(val["user_id"], seed)
-        row_half = seeded_halves(rows["user_id"], seed)
-        for h in (0, 1):
-            other = fit_reranker(rows[row_half != h], seed) or model
-            outputs.append(greedy_rerank(val[half == h], sim, index, other.predict, list_size))
-        if len(serve):
-            outputs.append(greedy_rerank(serve, sim, index, model.predict, list_size))
+    outputs = [stage.validation_lists()]
+    if len(serve):
+        outputs.append(stage(serve))
     result = pd.concat(outputs, ignore_index=True)
-    result["reranker"] = info["reranker"]
-    result["is_reranked"] = result["rank"] != result["base_rank"]
-    return result.sort_values(["split", "user_id", "rank"], kind="mergesort").reset_index(drop=True), info
+    return result.sort_values(["split", "user_id", "rank"], kind="mergesort").reset_index(drop=True), stage.info
 
 
 def intra_list_similarity(lists: pd.DataFrame, trainer_sets: dict[str, set], rank_col: str = "rank") -> pd.Series:
@@ -290,3 +328,33 @@ def evaluate_validation(
                 top_trainer_share=exposure["top_item_share"],
             )
     return pd.DataFrame(rows)
+
+
+# What fct_trainer_recommendations_reranked writes, in Spark's DDL (recwarehouse.engine)
+RERANKED_SCHEMA = (
+    "split string, user_id string, rank bigint, trainer_id string, trainer_name string, base_rank bigint,"
+    " is_reranked boolean, reranker string, mode_used string, model_score double, recency double,"
+    " popularity double, diversity double, final_score double, training_positives bigint, target_week date"
+)
+
+
+class with_names:  # noqa: N801 - used as a function: with_names(stage, names)(candidates)
+    """A second stage's lists with the trainers' names and the count of positives it learned from:
+    of whole users' candidates (re-ranked by the stage), or of lists already made (`lists=`)."""
+
+    def __init__(self, stage: SecondStage, names: pd.DataFrame) -> None:
+        self.stage, self.names = stage, names
+
+    def __call__(self, candidates: pd.DataFrame, lists: pd.DataFrame | None = None) -> pd.DataFrame:
+        lists = self.stage(candidates) if lists is None else lists
+        lists = lists.merge(self.names, on="trainer_id", how="left")
+        lists["training_positives"] = self.stage.info["positives"]
+        return lists
+
+
+# What fct_reranker_evaluation writes
+RERANKER_EVALUATION_SCHEMA = (
+    "list_name string, stage string, mode string, k bigint, ndcg_at_k double, precision_at_k double,"
+    " intra_list_diversity double, mean_item_age_days double, users_evaluated bigint, users_listed bigint,"
+    " catalog_coverage double, gini_exposure double, top_trainer_share double"
+)

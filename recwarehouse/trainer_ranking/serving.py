@@ -29,12 +29,15 @@ from recwarehouse.metrics import METRIC_NAMES, list_exposure, per_user_metrics
 MODES = ("auto", "rule_based", "model", "ensemble")
 
 
-def week_positives(weekly, target_weeks, split: str = "validation") -> pd.DataFrame:
+def week_positives(data, weekly, target_weeks, split: str = "validation") -> pd.DataFrame:
     """The (user_id, trainer_id) pairs engaged with (clicked, viewed or liked) in the target week of
-    `split`, from the DuckDB relations of int_user_trainer_weeks_aggregated and int_target_weeks:
-    the label every evaluation of the served lists uses."""
-    week = target_weeks.filter(f"split = '{split}'")
-    return weekly.filter("is_engaged").join(week, "event_week = target_week").project("user_id, trainer_id").df()
+    `split`, read through `data` (`recwarehouse.engine.tables`) from int_user_trainer_weeks_aggregated
+    and int_target_weeks (`dbt.ref` of each): the label every evaluation of the served lists uses."""
+    week = data.value(target_weeks, "max(target_week)", where=f"split = '{split}'")
+    if week is None:
+        return pd.DataFrame({"user_id": pd.Series(dtype=object), "trainer_id": pd.Series(dtype=object)})
+    day = pd.Timestamp(week).date().isoformat()
+    return data.read(weekly, ["user_id", "trainer_id"], where=f"is_engaged and event_week = date '{day}'")
 
 
 def mode_of(rule_weight: float) -> str:
@@ -259,3 +262,22 @@ def serving_evaluation(
     out["top_trainer_id"] = out["top_trainer_id"].astype("string")
     out["selection_reason"] = chosen["selection_reason"]
     return out
+
+
+# What ml_serving_selection writes, in Spark's DDL (recwarehouse.engine): one table on both engines
+SELECTION_SCHEMA = (
+    "rule_weight double, model_weight double, mode string, precision_at_k double, recall_at_k double,"
+    " ndcg_at_k double, map_at_k double, mrr_at_k double, hit_rate_at_k double, catalog_coverage double,"
+    " gini_exposure double, top_trainer_id string, top_trainer_share double, users_listed bigint,"
+    " users_evaluated bigint, is_selected boolean, requested_mode string, selection_reason string, k bigint,"
+    " validation_week date"
+)
+
+# What fct_serving_evaluation writes
+SERVING_EVALUATION_SCHEMA = (
+    "list_name string, stage string, rule_weight double, model_weight double, mode string, precision_at_k double,"
+    " recall_at_k double, ndcg_at_k double, map_at_k double, mrr_at_k double, hit_rate_at_k double,"
+    " catalog_coverage double, gini_exposure double, top_trainer_id string, top_trainer_share double,"
+    " users_listed bigint, users_evaluated bigint, is_selected boolean, k bigint, validation_week date,"
+    " top_trainer_name string, selection_reason string"
+)

@@ -1,5 +1,5 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
-{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+{{ config(enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none) }}
 
 {#- The re-ranker's candidates, one row per (fold, user, item) in the union of the EASE, item-kNN
     and ALS top `candidates_per_user` and the recency-popularity top K, with each model's score

@@ -1,6 +1,6 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
 {{ config(
-    enabled=python_stages_enabled() and var('interactions_adapter', none) is not none,
+    enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none,
     materialized='view'
 ) }}
 

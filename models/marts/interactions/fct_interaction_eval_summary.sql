@@ -1,5 +1,5 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
-{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+{{ config(enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none) }}
 
 {#- One row per (fold, model, K) for every K of `interactions_ks`: mean per-user metrics over users
     with at least one first-time target item, and what the top K lists do to the catalogue:

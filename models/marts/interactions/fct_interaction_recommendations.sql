@@ -1,5 +1,5 @@
 {#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
-{{ config(enabled=python_stages_enabled() and var('interactions_adapter', none) is not none) }}
+{{ config(enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none) }}
 
 {#- What each user is served next: the top `interactions_k` unseen items from their whole history
     (the serve fold), by the model the `interactions_mode` var picks on the validation fold:

@@ -1,7 +1,7 @@
 -- What is served is what was chosen: exactly one selected blend in ml_serving_selection, and the
 -- validation lists read back from int_trainer_scores_blended (the `served` row of
 -- fct_serving_evaluation) score exactly what the selected blend scored when it was chosen.
--- Off on Spark (no Python models), and under an exposure cap (var `max_trainer_list_share`),
+-- Off under an exposure cap (var `max_trainer_list_share`),
 -- which reshuffles the served lists on purpose: assert_exposure_cap_holds checks those.
 {{ config(enabled=python_stages_enabled() and var('max_trainer_list_share') is none) }}
 
@@ -18,7 +18,7 @@ served as (
 ),
 
 problems as (
-    select 'selected rows: ' || cast(count(*) as varchar) as problem
+    select concat('selected rows: ', cast(count(*) as {{ dbt.type_string() }})) as problem
     from selected
     having count(*) != 1
 
