@@ -102,19 +102,22 @@ unit: setup
 	$(BIN)/pytest -q -m "not warehouse and not spark"
 
 ## the warehouse on the small, deliberately corrupted test data
-TEST_VARS := {raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)}
+TEST_VARS_LIST := raw_data_path: $(TEST_DATA), reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12, max_collaborative_candidates: 3, interactions_adapter: movielens_100k, interactions_path: $(MOVIELENS)
+TEST_VARS := {$(TEST_VARS_LIST)}
 warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
 	$(BIN)/dbt build --target test --vars '$(TEST_VARS)'
 
 ## the same warehouse built again into its own file, with DuckDB on two threads (the rest as
 ## before), so every parallel aggregate meets its rows in another order; the reproducibility check
-## compares the two builds table by table (pytests/test_reproducible_warehouse.py)
+## compares the two builds table by table (pytests/test_reproducible_warehouse.py). Its run
+## artifacts go to their own folder, so the first build's artifacts/LATEST stays its own
 export RECWAREHOUSE_TEST_AGAIN_DB ?= $(CURDIR)/test_warehouse_again.duckdb
 reproducibility-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_AGAIN_DB)
 	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_TEST_AGAIN_DB) RECWAREHOUSE_SQL_THREADS=2 DBT_TARGET_PATH=target/test_again \
-	  $(BIN)/dbt build --target test --exclude-resource-type test --exclude-resource-type unit_test --vars '$(TEST_VARS)'
+	  $(BIN)/dbt build --target test --exclude-resource-type test --exclude-resource-type unit_test \
+	  --vars '{$(TEST_VARS_LIST), artifacts_path: $(CURDIR)/artifacts/test_again}'
 
 ## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
 ## pushed over its memory cap and the validation and test folds sampled (tuning_users,

@@ -66,8 +66,13 @@ final as (
         blended.mode_used,
         blended.base_rank,
         blended.final_score as model_score,
-        round(exp(-{{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }} / cast(30 as double)), 12)
-            as recency,
+        round(
+            exp(
+                -{{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }}
+                / cast(30 as double)
+            ),
+            12
+        ) as recency,
         {{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }} as newest_workout_age_days,
         round(coalesce(popularity.popularity, 0), 12) as popularity,
         case when coalesce(outcomes.is_engaged, false) then 1 else 0 end as label,
