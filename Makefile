@@ -19,7 +19,7 @@ TEST_INTERACTIONS := data/test_interactions
 export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup-spark build-spark test-spark lock-spark spark-build system-deps-java
+.PHONY: setup-spark build-spark test-spark lock-spark spark-build system-deps-java spark-cluster-start spark-cluster-stop test-spark-cluster
 .PHONY: report docs-screenshots system-deps-browser warehouse-checks spark-checks warehouse-checks-guards warehouse-checks-leakage warehouse-checks-rest site-checks
 .PHONY: reproducibility-build reproducibility-checks
 .PHONY: setup build movielens backtest bench-scale test lint-python lint-sql unit warehouse-build warehouse-test interactions-build demo-data test-data docs lock clean bench
@@ -260,6 +260,33 @@ spark-build: setup-spark test-data
 spark-checks: spark-build
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
 
+## ---- a real standalone Spark cluster on this machine (master and worker on 127.0.0.1) ----
+SPARK_MASTER_URL := spark://127.0.0.1:7177
+SPARK_CLUSTER_DIR := $(CURDIR)/spark-warehouse/cluster-test
+SPARK_PYFILES := $(CURDIR)/dist/recwarehouse.zip
+## spark-cluster-start / spark-cluster-stop: the master and one worker, from PySpark's spark-class
+spark-cluster-start: setup-spark
+	$(SPARK_BIN)/python -m recwarehouse.spark.cluster start --cores $(RECWAREHOUSE_THREADS)
+spark-cluster-stop:
+	@if [ -x $(SPARK_BIN)/python ]; then $(SPARK_BIN)/python -m recwarehouse.spark.cluster stop; fi
+## test-spark-cluster: the test data built on the standalone cluster (the driver is the dbt process,
+## the executors the worker's, the package shipped to them as a zip in spark.submit.pyFiles), then
+## the same equality test against the DuckDB test warehouse, and a check that the executors import
+## the shipped package; the cluster is stopped whatever happens
+test-spark-cluster: setup-spark test-data
+	@if [ ! $(RECWAREHOUSE_TEST_DB) -nt $(TEST_DATA)/_corruption.json ]; then $(MAKE) --no-print-directory warehouse-build; fi
+	$(SPARK_BIN)/python -m recwarehouse.spark.cluster package --out $(SPARK_PYFILES)
+	rm -rf $(SPARK_CLUSTER_DIR)
+	$(MAKE) --no-print-directory spark-cluster-start
+	status=0; \
+	  $(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_CLUSTER_DIR) RECWAREHOUSE_SPARK_MASTER=$(SPARK_MASTER_URL) \
+	    RECWAREHOUSE_SPARK_PYFILES=$(SPARK_PYFILES) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' \
+	    --exclude test_type:generic --exclude-resource-type unit_test || status=$$?; \
+	  if [ $$status = 0 ]; then $(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_CLUSTER_DIR) \
+	    RECWAREHOUSE_SPARK_MASTER=$(SPARK_MASTER_URL) RECWAREHOUSE_SPARK_PYFILES=$(SPARK_PYFILES) \
+	    $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py || status=$$?; fi; \
+	  $(MAKE) --no-print-directory spark-cluster-stop; exit $$status
+
 ## lock-spark: re-resolve the Spark environment and rewrite requirements-spark.lock
 lock-spark:
 	rm -rf /tmp/recwarehouse-lock-spark && $(PYTHON) -m venv /tmp/recwarehouse-lock-spark
@@ -269,4 +296,4 @@ lock-spark:
 	mv requirements-spark.lock.new requirements-spark.lock
 
 clean:
-	rm -rf target logs data warehouse.duckdb test_warehouse.duckdb test_warehouse_again.duckdb $(VENV) $(SPARK_VENV) spark-warehouse
+	rm -rf target logs data dist warehouse.duckdb test_warehouse.duckdb test_warehouse_again.duckdb $(VENV) $(SPARK_VENV) spark-warehouse

@@ -130,8 +130,10 @@ def spark():
     spark_dir = os.environ.get("RECWAREHOUSE_SPARK_DIR", str(ROOT / "spark-warehouse" / "test"))
     if not (Path(spark_dir) / "metastore_db").exists():
         pytest.fail(f"no Spark build in {spark_dir}: run `make test-spark`")
+    master = os.environ.get("RECWAREHOUSE_SPARK_MASTER", f"local[{os.environ.get('RECWAREHOUSE_THREADS', '2')}]")
     session = (
-        pyspark_sql.SparkSession.builder.master(f"local[{os.environ.get('RECWAREHOUSE_THREADS', '2')}]")
+        pyspark_sql.SparkSession.builder.master(master)
+        .config("spark.submit.pyFiles", os.environ.get("RECWAREHOUSE_SPARK_PYFILES", ""))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", f"{spark_dir}/tables")
@@ -237,3 +239,20 @@ def test_spark_serves_the_learned_ranker_as_duckdb_does(spark, warehouse):
     assert set(served["min_mode"]) | set(served["max_mode"]) == {duck_mode}
     chosen = "select algorithm, stage from ml.ml_ranker_registry where is_selected order by stage"
     assert [tuple(r) for r in spark.sql(chosen).collect()] == warehouse.execute(chosen).fetchall()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("RECWAREHOUSE_SPARK_MASTER"), reason="the standalone cluster run only (make test-spark-cluster)"
+)
+def test_the_executors_import_the_package_shipped_to_them(spark):
+    """On the standalone cluster the executors are the worker's processes, and the project's package
+    reaches them as the zip in spark.submit.pyFiles, as on any cluster."""
+    assert spark.sparkContext.master.startswith("spark://")
+
+    def where_from(_):
+        import recwarehouse
+
+        return recwarehouse.__file__
+
+    (found,) = set(spark.sparkContext.parallelize(range(2), 2).map(where_from).collect())
+    assert "recwarehouse.zip" in found, found
