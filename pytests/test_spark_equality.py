@@ -256,3 +256,31 @@ def test_the_executors_import_the_package_shipped_to_them(spark):
 
     (found,) = set(spark.sparkContext.parallelize(range(2), 2).map(where_from).collect())
     assert "recwarehouse.zip" in found, found
+
+
+def test_executors_missing_the_libraries_stop_the_run_in_one_line(tmp_path):
+    """Executors whose Python lacks the models' libraries: the first connection names what is
+    missing and what to set, before any model runs (recwarehouse.spark.session_submission)."""
+    import shutil
+    import subprocess
+    import sys
+
+    bare = shutil.which("python3", path="/usr/bin:/bin")
+    if bare is None:
+        pytest.skip("no system python3 to stand for a bare executor")
+    env = {
+        **os.environ,
+        "PYSPARK_PYTHON": bare,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "RECWAREHOUSE_SPARK_DIR": str(tmp_path / "spark"),
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    result = subprocess.run(
+        [dbt, "debug", "--target", "spark", "--project-dir", str(ROOT), "--log-path", str(tmp_path / "logs")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0
+    line = next(line for line in result.stdout.splitlines() if "Spark's executors cannot import" in line)
+    assert "pandas" in line and "PYSPARK_PYTHON" in line and "requirements-spark.lock" in line
