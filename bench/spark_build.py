@@ -4,12 +4,12 @@
     .venv/bin/python bench/spark_build.py --sizes demo     # the demo data only (about 6 minutes)
 
 For each data set: `dbt build` on DuckDB and `dbt build --target spark` (local[N], the Python models
-run in the dbt process's SparkSession, their scoring on Spark's executors), each from scratch,
+run in the dbt process's SparkSession, their scoring on Spark's executors), each from scratch.
 Reported: wall seconds, the seconds of the Python model nodes (their share of the wall time), and
 the peak memory of the build's processes, read from /proc every half second: the largest single
 process (on Spark, the driver's JVM or the dbt process) and the whole tree at its peak (on local
-Spark the executors' Python workers are in it too). On the 1M world Spark runs again with `spark.driver.memory` at 2g, to show the driver
-holds only the bounded samples. The table is printed and written to bench/results/spark_build.md
+Spark the executors' Python workers are in it too). On the 1M world Spark runs again with
+`spark.driver.memory` at 2g: what the driver must hold. The table is printed and written to bench/results/spark_build.md
 (and .json), with the date, the machine's cores and the command.
 """
 
