@@ -91,7 +91,7 @@ class SessionPythonJobHelper:
     def submit(self, compiled_code: str) -> None:
         from pyspark.sql import SparkSession
 
-        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+        spark = SparkSession.builder.getOrCreate()  # the session dbt-spark's connection started
         check_executors(spark)
         name = f"<dbt python model {self.parsed_model.get('unique_id', self.parsed_model.get('alias'))}>"
         # tracebacks show the model's own lines
@@ -136,7 +136,7 @@ def install(adapter_class: type) -> None:
             from pyspark.sql import SparkSession
 
             connection.handle.cursor().execute("select 1")  # dbt-spark starts its SparkSession here
-            check_executors(SparkSession.getActiveSession())
+            check_executors(SparkSession.builder.getOrCreate())  # that session (the active one is per thread)
         return connection
 
     connections.open = classmethod(open_and_check)
