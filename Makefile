@@ -258,7 +258,8 @@ spark-build: setup-spark test-data
 	rm -rf $(SPARK_TEST_DIR)
 	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/dbt build --target spark --vars '$(SPARK_TEST_VARS)' --exclude test_type:generic --exclude-resource-type unit_test
 spark-checks: spark-build
-	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py
+	$(SPARK_ENV) RECWAREHOUSE_SPARK_DIR=$(SPARK_TEST_DIR) $(SPARK_BIN)/pytest -q -m spark pytests/test_spark_equality.py \
+	  pytests/test_spark_failures.py
 
 ## ---- a real standalone Spark cluster on this machine (master and worker on 127.0.0.1) ----
 SPARK_MASTER_URL := spark://127.0.0.1:7177

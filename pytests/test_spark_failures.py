@@ -1,0 +1,76 @@
+"""A model that fails on Spark leaves its previous table readable, as a failed DuckDB build leaves
+the published warehouse (the project's table materialization for Spark builds beside the old
+table and swaps only when the new one is built). Own throwaway Spark folder; runs in .venv-spark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark.sql")
+
+pytestmark = pytest.mark.spark
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = "marts.fct_segment_mmr_tradeoff"
+ITS_INPUT = "intermediate.int_segment_candidates_filled"
+
+SPARK_SQL = """
+import sys
+from pyspark.sql import SparkSession
+folder = sys.argv[1]
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+    .config("spark.sql.warehouse.dir", f"{folder}/tables")
+    .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={folder}/metastore_db;create=true")
+    .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
+    .enableHiveSupport().getOrCreate())
+for statement in sys.argv[2:]:
+    rows = spark.sql(statement).collect()
+print("ROWS", rows[0][0] if rows else "-")
+"""
+
+
+def spark_sql(folder: Path, *statements: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", SPARK_SQL, str(folder), *statements],
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, "\n".join(line for line in result.stderr.splitlines() if "Exception" in line)[:2000]
+    return result.stdout.split("ROWS", 1)[1].strip()
+
+
+def dbt(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_TARGET_PATH": str(folder / "target"),
+        "RECWAREHOUSE_PROJECT_DIR": str(ROOT),
+        "RECWAREHOUSE_SPARK_DIR": str(folder),
+    }
+    test_vars = "{raw_data_path: data/test, reject_share_threshold: 0.25}"
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), *args, "--target", "spark", "--vars", test_vars,
+         "--log-path", str(folder / "logs")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+def test_a_python_model_that_fails_on_spark_leaves_its_previous_table(tmp_path) -> None:
+    folder = tmp_path / "spark"
+    built = dbt(
+        folder, "build", "--select", f"+{TABLE.split('.')[1]}", "--exclude-resource-type", "test",
+        "--exclude-resource-type", "unit_test",
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout[-3000:]
+    before = spark_sql(folder, f"select count(*) from {TABLE}")
+    assert int(before) > 0
+    spark_sql(folder, f"drop table {ITS_INPUT}", f"select count(*) from {TABLE}")  # its input is gone
+    failed = dbt(folder, "run", "--select", TABLE.split(".")[1])
+    assert failed.returncode != 0  # the Python model cannot read its input
+    assert spark_sql(folder, f"select count(*) from {TABLE}") == before  # the previous table is still there
