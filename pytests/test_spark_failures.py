@@ -1,6 +1,9 @@
 """A model that fails on Spark leaves its previous table readable, as a failed DuckDB build leaves
 the published warehouse (the project's table materialization for Spark builds beside the old
-table and swaps only when the new one is built). Own throwaway Spark folder; runs in .venv-spark."""
+table and swaps only when the new one is built), in a throwaway Spark folder; and the ranker
+registry on Spark keeps its models when nothing changed, as on DuckDB, on the test build
+(`make spark-checks` runs this module after the equality test, which holds the metastore until
+it ends). Runs in .venv-spark."""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def spark_sql(folder: Path, *statements: str) -> str:
     return result.stdout.split("ROWS", 1)[1].strip()
 
 
-def dbt(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def dbt(folder: Path, *args: str, test_vars: str = "{raw_data_path: data/test, reject_share_threshold: 0.25}"):
     env = {
         **os.environ,
         "SPARK_LOCAL_IP": "127.0.0.1",
@@ -53,7 +56,6 @@ def dbt(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "RECWAREHOUSE_PROJECT_DIR": str(ROOT),
         "RECWAREHOUSE_SPARK_DIR": str(folder),
     }
-    test_vars = "{raw_data_path: data/test, reject_share_threshold: 0.25}"
     return subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), *args, "--target", "spark", "--vars", test_vars,
          "--log-path", str(folder / "logs")],
@@ -74,3 +76,19 @@ def test_a_python_model_that_fails_on_spark_leaves_its_previous_table(tmp_path) 
     failed = dbt(folder, "run", "--select", TABLE.split(".")[1])
     assert failed.returncode != 0  # the Python model cannot read its input
     assert spark_sql(folder, f"select count(*) from {TABLE}") == before  # the previous table is still there
+
+
+@pytest.mark.skipif(
+    not os.environ.get("RECWAREHOUSE_SPARK_TEST_VARS"), reason="needs the Spark test build (make spark-checks)"
+)
+def test_the_registry_on_spark_keeps_its_models_when_nothing_changed() -> None:
+    folder = Path(os.environ["RECWAREHOUSE_SPARK_DIR"])
+    rows = (
+        "select concat_ws(',', sort_array(collect_list(concat(model_id, ':', trained_because))))"
+        " from ml.ml_ranker_registry"
+    )
+    before = spark_sql(folder, rows)
+    again = dbt(folder, "run", "--select", "ml_ranker_registry", test_vars=os.environ["RECWAREHOUSE_SPARK_TEST_VARS"])
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "keeping the stored models" in again.stdout and "training because" not in again.stdout
+    assert spark_sql(folder, rows) == before  # the same models, kept for the same reason
