@@ -288,22 +288,11 @@ def check_features_match(registry: pd.DataFrame, feature_fingerprint: str) -> No
 
 
 def score_batches(registry: pd.DataFrame, batches, split: str) -> pd.DataFrame:
-    """Score one split's candidates arriving as Arrow record batches (or data frames), so a large
-    serve week never sits in memory as one wide frame. The model is loaded once and each batch
-    is scored in place (no copies of the wide frame)."""
-    out = [_typed_empty(SCORE_COLUMNS)]
-    chosen = _model_for(registry, split)
-    if chosen is not None:
-        ranker = load_model(chosen["model_blob"])
-        rows = 0
-        for number, batch in enumerate(batches, start=1):
-            frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
-            if frame.empty:
-                continue
-            out.append(_scores_frame(frame, split, ranker.score(frame), chosen["model_id"]))
-            rows += len(frame)
-            log(f"{split}: scored batch {number} ({len(frame):,} rows, {rows:,} so far) with {chosen['algorithm']}")
-    return pd.concat(out, ignore_index=True)
+    """Score one split's candidates arriving as Arrow record batches (or data frames), one batch in
+    memory at a time, with `split_scorer` (the model is loaded once)."""
+    scorer = split_scorer(registry, split)
+    frames = (batch if isinstance(batch, pd.DataFrame) else batch.to_pandas() for batch in batches)
+    return pd.concat([_typed_empty(SCORE_COLUMNS), *(scorer(frame) for frame in frames)], ignore_index=True)
 
 
 def scoring_columns(registry: pd.DataFrame, split: str) -> list[str]:
