@@ -18,20 +18,15 @@ def model(dbt, session):
     users_as_of = dbt.ref("int_user_features_as_of")
     if n <= 0:  # the default: the source is off, so nothing is read
         log("collaborative candidates: off (max_collaborative_candidates 0)")
-        off = "false"
-    else:
-        off = None
+    only_when_on = "" if n > 0 else " and false"
     history = data.read(
         weekly,
         ["user_id", "trainer_id as item_id", "event_week"],
-        where=" and ".join(c for c in ["is_engaged", off] if c),
+        where="is_engaged" + only_when_on,
         order="event_week, user_id, item_id",
     )
     users = data.read(
-        users_as_of,
-        ["target_week", "user_id"],
-        where=" and ".join(c for c in ["not is_new_user", off] if c),
-        order="target_week, user_id",
+        users_as_of, ["target_week", "user_id"], where="not is_new_user" + only_when_on, order="target_week, user_id"
     )
     if n > 0:
         log(f"collaborative candidates: {len(history):,} engaged user-weeks, {len(users):,} user-weeks with a history")
