@@ -601,3 +601,74 @@ def test_collaborative_candidates_by_hand_and_as_of() -> None:
         assert i[u == user].tolist() == expected
         assert rank[u == user].tolist() == list(range(1, len(expected) + 1))
         assert score[u == user] == pytest.approx(every[user, expected], abs=1e-9)
+
+
+def _weekly_log(seed: int, users: int = 60, items: int = 8) -> pd.DataFrame:
+    """Weekly rows (user_id, item_id, event_week, is_engaged, impressions, clicks) over four weeks,
+    users joining over time."""
+    rng = np.random.default_rng(seed)
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"])
+    shown = _shown_log(rng, weeks[:3], users=users, items=items)
+    shown = shown[rng.random(len(shown)) < 0.6]
+    joined = shown["user_id"].str[1:].astype(int) % 3  # a third of the users from each week on
+    shown = shown[shown["event_week"] >= weeks[joined.to_numpy()]]
+    return shown.assign(is_engaged=shown["clicks"] > 0).reset_index(drop=True)
+
+
+def test_collaborative_scoring_is_the_same_whatever_the_groups_of_users() -> None:
+    """The candidates are scored a group of users at a time (on Spark, a partition at a time): any
+    split of the users into groups, each with its own users' rows, gives the same features as one
+    group, fold-ins included (a sample of 15 users)."""
+    from recwarehouse.collaborative import fit_collaborative, score_candidates, week_samples
+
+    rows = _weekly_log(8)
+    weeks = pd.to_datetime(["2026-01-12", "2026-01-19", "2026-01-26"])
+    users = sorted(rows["user_id"].unique())
+    pairs = pd.DataFrame(
+        [(w, u, f"t{i}") for w in weeks for u in users for i in range(0, 8, 3)],
+        columns=["target_week", "user_id", "item_id"],
+    )
+    sample = week_samples(rows, weeks, 15, seed=3)
+    assert sample.groupby("target_week").size().max() == 15  # the cap binds: others are folded in
+    models = fit_collaborative(rows, sample, rows["item_id"], weeks, 0.8, 3, 2, 1.0, seed=3)
+    every = pd.concat([pairs.assign(part="pair"), rows.assign(part="history")], ignore_index=True)
+    one = score_candidates(models, every)
+    groups = []
+    for k in range(3):
+        mine = [u for j, u in enumerate(users) if j % 3 == k]
+        groups.append(score_candidates(models, every[every["user_id"].isin(mine)]))
+    key = ["target_week", "user_id", "item_id"]
+    split = pd.concat(groups).sort_values(key).reset_index(drop=True)
+    one = one.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        one[key + ["cf_similarity", "cf_svd_score"]], split[key + ["cf_similarity", "cf_svd_score"]]
+    )
+    for name in ("cf_click_affinity", "cf_click_score"):
+        assert np.abs(one[name] - split[name]).max() <= 2e-9  # a fold-in's last Newton step: below the 9 decimals
+    assert one["cf_click_affinity"].abs().max() > 0.05 and one["cf_similarity"].max() > 0.05
+
+
+def test_the_sample_sql_finds_the_sample_of_week_samples() -> None:
+    """`SAMPLE_SQL`, run by DuckDB where the rows are, picks the users `week_samples` picks: per
+    target week the users with a row before T, the `max_users` smallest seeded hashes."""
+    import duckdb
+
+    from recwarehouse.collaborative import SAMPLE_SQL, week_samples
+    from recwarehouse.engine import DuckDBTables
+
+    rows = _weekly_log(9)
+    weeks = pd.DataFrame({"target_week": pd.to_datetime(["2026-01-12", "2026-01-19", "2026-01-26"])})
+    connection = duckdb.connect()
+    data = DuckDBTables(None, connection)
+    connection.from_df(rows.assign(event_week=rows["event_week"].dt.date)).create("weekly")
+    connection.from_df(weeks).create("weeks")
+    weekly = connection.table("weekly")
+    for max_users in (7, 25, 1000):
+        query = SAMPLE_SQL.replace("{hash}", data.seeded_hash("first_seen.user_id", 5))
+        found = data.read(
+            data.sql(query.replace("{max_users}", str(max_users)), weekly=weekly, weeks=connection.table("weeks")),
+            order="target_week, user_id",
+        )
+        expected = week_samples(rows, weeks["target_week"], max_users, 5).sort_values(["target_week", "user_id"])
+        assert found.values.tolist() == expected.values.tolist()
+    assert len(found) < 3 * rows["user_id"].nunique()  # users who joined later are not in early weeks

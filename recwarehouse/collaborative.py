@@ -16,7 +16,7 @@ from scipy import sparse
 from scipy.sparse.linalg import svds
 
 from recwarehouse import thread_limit
-from recwarehouse.hashing import seeded_units
+from recwarehouse.hashing import seeded_hash
 from recwarehouse.interactions.matrix import top_entries_per_row
 
 USER_CHUNK = 4_096  # users per step: USER_CHUNK x items scores (16 MB at 1,000 items)
@@ -98,68 +98,6 @@ def projection_scores(
     return scores
 
 
-class _History:
-    """Engagement history in integer codes, for as-of matrices: `history` (user_id, item_id,
-    event_week) and more ids that must have a code (`user_ids`, `item_ids`: their codes, in their
-    order, are `more_users` and `more_items`). A database scan returns rows in any order: codes
-    come from the sorted ids and the rows are put in code order, so sums (and so every float of a
-    result) are the same on every run. Every id is hashed once (`pd.factorize`)."""
-
-    def __init__(self, history: pd.DataFrame, user_ids: pd.Series, item_ids: pd.Series) -> None:
-        n = len(history)
-        user_codes, users = pd.factorize(pd.concat([history["user_id"], user_ids], ignore_index=True), sort=True)
-        item_codes, items = pd.factorize(pd.concat([history["item_id"], item_ids], ignore_index=True), sort=True)
-        self.users, self.items = pd.Index(users.astype(object)), pd.Index(items.astype(object))
-        users, items = user_codes[:n], item_codes[:n]
-        self.more_users, self.more_items = user_codes[n:], item_codes[n:]
-        weeks = pd.to_datetime(history["event_week"]).to_numpy()
-        self.order = np.lexsort((weeks, items, users))
-        self._users, self._items, self._weeks = users[self.order], items[self.order], weeks[self.order]
-
-    def decay_weights(self, week: np.datetime64, decay: float) -> np.ndarray:
-        """Each row's weight for target week `week`: decay^(T-1-week), so last week counts fully
-        (rows of week T or later get weights too; callers keep the rows before T)."""
-        age = (week - self._weeks) // np.timedelta64(7, "D")
-        return np.power(float(decay), age.astype(np.float64) - 1.0)
-
-    def matrix_before(self, target_week, decay: float) -> sparse.csr_matrix:
-        """User x item weights from the weeks before `target_week`: each engaged week counts
-        decay^(T-1-week), so last week counts fully."""
-        week = np.datetime64(pd.Timestamp(target_week))
-        before = self._weeks < week
-        weights = self.decay_weights(week, decay)[before]
-        return user_item_matrix(self._users[before], self._items[before], weights, len(self.users), len(self.items))
-
-
-def _rows_by_week(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, np.ndarray]]:
-    """(target week, the positions of its rows in `frame`, in frame order), week by week in order."""
-    return sorted(frame.groupby("target_week").indices.items())
-
-
-def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: float, factors: int = 16) -> pd.DataFrame:
-    """Collaborative features of candidate pairs, each target week T read only from weeks <= T-1.
-
-    history: (user_id, item_id, event_week) rows of engagement (one per user, item and week);
-    pairs: (target_week, user_id, item_id). A user's weight on an item is its engaged weeks before
-    T, each weighted decay^(T-1-week) (last week counts fully). Returns pairs with item-kNN's
-    `cf_similarity` (weighted mean cosine similarity of the item to the user's items, the cosine
-    taken over every user) and PureSVD's `cf_svd_score` with `factors` latent factors."""
-    out = []
-    coded = _History(history, pairs["user_id"], pairs["item_id"])
-    with thread_limit():
-        for target_week, rows in _rows_by_week(pairs):
-            week_pairs = pairs.iloc[rows]
-            matrix = coded.matrix_before(target_week, decay)
-            pair_users, pair_items = coded.more_users[rows], coded.more_items[rows]
-            mean = neighbour_scores(matrix, item_cosine(matrix), pair_users, pair_items)
-            projected = projection_scores(matrix, item_factors(matrix, factors), pair_users, pair_items)
-            features = {"cf_similarity": np.round(mean, 9), "cf_svd_score": np.round(projected, 9)}
-            out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
-    if not out:
-        return pairs[["target_week", "user_id", "item_id"]].assign(cf_similarity=0.0, cf_svd_score=0.0)
-    return pd.concat(out, ignore_index=True)
-
-
 def top_neighbours(matrix: sparse.csr_matrix, similarity: np.ndarray, users: np.ndarray, n: int) -> tuple:
     """Each of `users`' `n` best items by item-kNN (the weighted mean similarity of the item to the
     user's items, as in `neighbour_scores`), items with a score of 0 left out; ties go to the
@@ -184,36 +122,6 @@ def top_neighbours(matrix: sparse.csr_matrix, similarity: np.ndarray, users: np.
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0), empty
     return tuple(np.concatenate(a) for a in (out_users, out_items, out_scores, out_ranks))
-
-
-def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, decay: float, n: int) -> pd.DataFrame:
-    """ "People who engaged with your trainers also engaged with these": for each target week T and
-    user of `users` (target_week, user_id), the `n` items with the best item-kNN score from the
-    decayed engagement of weeks <= T-1 (`history`: user_id, item_id, event_week), the cosine taken
-    over every user. Users with no history before T get none. Returns target_week, user_id,
-    item_id, cf_similarity, cf_rank."""
-    columns = ["target_week", "user_id", "item_id", "cf_similarity", "cf_rank"]
-    if n <= 0 or history.empty or users.empty:
-        types = ["datetime64[us]", object, object, float, int]
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, types, strict=True)})
-    coded = _History(history, users["user_id"], pd.Series([], dtype=object))
-    out = []
-    with thread_limit():
-        for target_week, rows in _rows_by_week(users):
-            matrix = coded.matrix_before(target_week, decay)
-            u, i, score, rank = top_neighbours(matrix, item_cosine(matrix), coded.more_users[rows], n)
-            out.append(
-                pd.DataFrame(
-                    {
-                        "target_week": target_week,
-                        "user_id": coded.users[u],
-                        "item_id": coded.items[i],
-                        "cf_similarity": score,
-                        "cf_rank": rank,
-                    }
-                )
-            )
-    return pd.concat(out, ignore_index=True)[columns]
 
 
 def item_neighbours(matrix: sparse.csr_matrix, k: int, block_mb: float = 256.0) -> sparse.csr_matrix:
@@ -442,6 +350,343 @@ def _newton_block(users, features, offset, shown, clicked, theta, ridge, upper):
     return theta
 
 
+# ----- as of each target week: fitted on a bounded sample of users, every candidate scored apart -----
+#
+# The models of a target week T (item-kNN's similarity, PureSVD's item factors, the click model's
+# trainer side and its sampled users' factors) are fitted on the driver from the rows before T of
+# the week's sample of users (`week_samples`: at most a set number, by seeded hash). The candidates
+# are scored a group of users at a time (`score_candidates`, `find_candidates`), each group from its
+# own users' rows and the fitted models, so the work that grows with the candidates and the users
+# runs where the rows are (on Spark, on the executors) and the driver holds only the sample.
+
+
+class _History:
+    """Weekly rows (user_id, item_id, event_week and the number columns `columns`) in integer
+    codes: users by `users`, items by `items` (sorted ids), the rows put in (user, item, week)
+    order, so sums (and so every float of a result) are the same whatever order the rows came in."""
+
+    def __init__(self, rows: pd.DataFrame, users: pd.Index, items: pd.Index, columns: tuple[str, ...]) -> None:
+        self.users, self.items = users, items
+        user_codes = users.get_indexer(rows["user_id"])
+        item_codes = items.get_indexer(rows["item_id"])
+        if (item_codes < 0).any():
+            unknown = rows["item_id"][item_codes < 0].head(3).tolist()
+            raise ValueError(f"collaborative features: trainers missing from the fitted catalogue: {unknown}")
+        weeks = pd.to_datetime(rows["event_week"]).to_numpy().astype("datetime64[us]")
+        order = np.lexsort((weeks, item_codes, user_codes))
+        self.user_codes, self.item_codes, self.weeks = user_codes[order], item_codes[order], weeks[order]
+        self.columns = {name: rows[name].to_numpy(dtype=np.float64)[order] for name in columns}
+
+    def decay_weights(self, week: np.datetime64, decay: float) -> np.ndarray:
+        """Each row's weight for target week `week`: decay^(T-1-week), so last week counts fully
+        (rows of week T or later get weights too; callers keep the rows before T)."""
+        age = (week - self.weeks) // np.timedelta64(7, "D")
+        return np.power(float(decay), age.astype(np.float64) - 1.0)
+
+    def matrix(self, rows: np.ndarray, week: np.datetime64, decay: float) -> sparse.csr_matrix:
+        """User x item decayed weights of the rows `rows` (a mask of rows before `week`)."""
+        weights = self.decay_weights(week, decay)[rows]
+        return user_item_matrix(self.user_codes[rows], self.item_codes[rows], weights, len(self.users), len(self.items))
+
+
+def _week(value) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(value), "us")
+
+
+def _ids(values) -> pd.Index:
+    """Ids, distinct and sorted, as an object index (the codes of a frame's ids)."""
+    return pd.Index(sorted(pd.unique(np.asarray(values, dtype=object))), dtype=object)
+
+
+def week_samples(rows: pd.DataFrame, target_weeks, max_users: int | None, seed: int) -> pd.DataFrame:
+    """Who fits week T's models: the users with a row before T or, with more than `max_users` of
+    them, the `max_users` with the smallest seeded hash (`recwarehouse.hashing.seeded_hash`, ties
+    by id), so the sample reads nothing of week T or later. Returns (target_week, user_id). The
+    rule of `SAMPLE_SQL`, which finds the same sample where the rows are."""
+    first = rows.groupby("user_id")["event_week"].min()
+    first_weeks = pd.to_datetime(first).to_numpy().astype("datetime64[us]")
+    users = first.index.to_numpy(dtype=object)
+    order = np.lexsort((users.astype(str), np.array([seeded_hash(u, seed) for u in users], dtype=object)))
+    out = [pd.DataFrame({"target_week": pd.Series(dtype="datetime64[us]"), "user_id": pd.Series(dtype=object)})]
+    for target_week in sorted(pd.unique(pd.to_datetime(pd.Series(target_weeks)))):
+        known = order[first_weeks[order] < _week(target_week)]
+        if max_users is not None:
+            known = known[:max_users]
+        out.append(pd.DataFrame({"target_week": target_week, "user_id": users[known]}))
+    return pd.concat(out, ignore_index=True)
+
+
+# `week_samples` in SQL, for the engine's `sql`: {weekly} the users' weekly rows, {weeks} a table
+# of target weeks, {hash} the engine's seeded hash of first_seen.user_id, {max_users} the cap
+SAMPLE_SQL = """
+with first_seen as (
+    select user_id, min(event_week) as first_week from {weekly} group by user_id
+),
+ranked as (
+    select
+        weeks.target_week,
+        first_seen.user_id,
+        row_number() over (partition by weeks.target_week order by {hash}, first_seen.user_id) as position
+    from (select distinct target_week from {weeks}) as weeks
+    inner join first_seen on first_seen.first_week < weeks.target_week
+)
+select target_week, user_id from ranked where position <= {max_users}
+"""
+
+
+SAMPLED_ROWS = ["user_id", "trainer_id as item_id", "event_week", "is_engaged", "impressions", "clicks"]
+
+
+def read_sample(data, weekly, weeks, max_users: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the driver reads to fit the models, on either engine (`recwarehouse.engine`): each
+    target week's sample (`SAMPLE_SQL` over `weekly`, the weekly rows, and `weeks`, a table with
+    a target_week column), at most `max_users` users a week, and the sampled users' weekly rows
+    (`SAMPLED_ROWS`). Returns (sample, rows)."""
+    query = SAMPLE_SQL.replace("{hash}", data.seeded_hash("first_seen.user_id", seed))
+    sample = data.sql(query.replace("{max_users}", str(int(max_users))), weekly=weekly, weeks=weeks)
+    members = data.read(sample, ["target_week", "user_id"], order="target_week, user_id")
+    sampled = data.sql(
+        "select * from {weekly} where user_id in (select user_id from {sample})", weekly=weekly, sample=sample
+    )
+    return members, data.read(sampled, SAMPLED_ROWS, order="user_id, item_id, event_week")
+
+
+@dataclass(frozen=True)
+class WeekModels:
+    """The collaborative models of one target week, fitted on its sample: item-kNN's item x item
+    cosine (float32; None when not asked for), PureSVD's item factors (items x factors), and the
+    click model (None when off or with nobody shown anything) over the users it fitted
+    (`click_users`: their ids, row for row with the model's user factors)."""
+
+    similarity: np.ndarray | None
+    svd: np.ndarray
+    click: ClickModel | None
+    click_users: pd.Index
+
+
+@dataclass(frozen=True)
+class CollaborativeModels:
+    """Every target week's models, over the catalogue `items` (sorted ids); what the scoring of a
+    group of users needs besides its rows (so it is what Spark ships to the executors)."""
+
+    items: pd.Index
+    weeks: dict
+    decay: float
+    regularization: float
+
+    def week(self, target_week) -> WeekModels:
+        return self.weeks[_week(target_week)]
+
+
+def fit_collaborative(
+    rows: pd.DataFrame,
+    sample: pd.DataFrame,
+    items,
+    target_weeks,
+    decay: float,
+    factors: int = 0,
+    click_factors: int = 0,
+    regularization: float = 0.0,
+    seed: int = 0,
+    neighbours: bool = True,
+) -> CollaborativeModels:
+    """Each target week's models, fitted on the week's sample (`sample`: target_week, user_id)
+    from the sampled users' rows before T. `rows`: weekly rows (user_id, item_id, event_week,
+    is_engaged, impressions, clicks; other users' rows are left out); `items`: every item that will
+    be scored (the catalogue).
+
+    Item-kNN and PureSVD read the engaged rows, each week counting decay^(T-1-week) (last week
+    fully); the click factorisation reads impressions and clicks weighted alike, week after week
+    in order, each fit starting from the week before's (`click_factorization`). `neighbours` False
+    leaves the similarity out; 0 factors turn PureSVD or the click model off."""
+    items = _ids(items)
+    users = _ids(sample["user_id"])
+    coded = _History(rows[rows["user_id"].isin(users)], users, items, ("is_engaged", "impressions", "clicks"))
+    engaged, shown = coded.columns["is_engaged"] > 0, coded.columns["impressions"] > 0
+    members = dict(sorted(sample.groupby("target_week").indices.items()))
+    codes = users.get_indexer(sample["user_id"])
+    weeks, click = {}, None
+    with thread_limit():
+        for target_week in sorted(pd.unique(pd.to_datetime(pd.Series(target_weeks)))):
+            week = _week(target_week)
+            in_sample = np.zeros(len(users), dtype=bool)
+            in_sample[codes[members.get(pd.Timestamp(target_week), [])]] = True
+            before = (coded.weeks < week) & in_sample[coded.user_codes]
+            matrix = coded.matrix(before & engaged, week, decay)
+            similarity = item_cosine(matrix) if neighbours else None
+            svd = item_factors(matrix, factors)
+            fitted = before & shown
+            if click_factors <= 0 or not fitted.any():
+                weeks[week] = WeekModels(similarity, svd, None, pd.Index([], dtype=object))
+                continue
+            weights = coded.decay_weights(week, decay)[fitted]
+            click = click_factorization(
+                coded.user_codes[fitted], coded.item_codes[fitted], coded.columns["impressions"][fitted] * weights,
+                coded.columns["clicks"][fitted] * weights, len(users), len(items), click_factors, regularization,
+                seed, click,
+            )  # fmt: skip
+            with_rows = np.unique(coded.user_codes[fitted])
+            week_click = ClickModel(
+                click.user_factors[with_rows], click.item_factors, click.user_bias[with_rows], click.item_bias,
+                click.intercept,
+            )  # fmt: skip
+            weeks[week] = WeekModels(similarity, svd, week_click, pd.Index(users[with_rows], dtype=object))
+    return CollaborativeModels(items, weeks, float(decay), float(regularization))
+
+
+def _split(rows: pd.DataFrame, part: str, models: CollaborativeModels) -> tuple:
+    """(the rows of `part`, in their order; the users' weekly rows, coded; the users)."""
+    mine = (rows["part"] == part).to_numpy()
+    users = _ids(rows["user_id"])
+    history = _History(rows[~mine], users, models.items, ("is_engaged", "impressions", "clicks"))
+    return rows[mine].reset_index(drop=True), history, users
+
+
+def score_candidates(models: CollaborativeModels, rows: pd.DataFrame) -> pd.DataFrame:
+    """The collaborative features of a group of users' candidate pairs, from the users' own rows
+    and each week's fitted models. `rows`: the pairs (part 'pair': target_week, user_id, item_id)
+    and every weekly row of the same users (part 'history': user_id, item_id, event_week,
+    is_engaged, impressions, clicks). Returns the pairs, in their order, with
+
+    - cf_similarity: item-kNN, the weighted mean similarity of the item to the user's items
+      (`neighbour_scores`, the user's decayed engagement before T);
+    - cf_svd_score: PureSVD, the user's row projected on the item factors (`projection_scores`);
+    - cf_click_affinity (x_u . y_t) and cf_click_score (x_u . y_t + the trainer's bias): x_u is a
+      sampled user's fitted factors; another user with impressions before T is folded in against
+      the week's trainers (each user's own problem solved exactly, `_fold_in_users`); a user with
+      none has x_u = 0;
+
+    each rounded to 9 decimals (ties are ties on every run and engine)."""
+    pairs, coded, users = _split(rows, "pair", models)
+    engaged, shown = coded.columns["is_engaged"] > 0, coded.columns["impressions"] > 0
+    u, i = users.get_indexer(pairs["user_id"]), models.items.get_indexer(pairs["item_id"])
+    if (i < 0).any():
+        unknown = pairs["item_id"][i < 0].head(3).tolist()
+        raise ValueError(f"collaborative features: trainers missing from the fitted catalogue: {unknown}")
+    names = ("cf_similarity", "cf_svd_score", "cf_click_affinity", "cf_click_score")
+    features = {name: np.zeros(len(pairs)) for name in names}
+    with thread_limit():
+        for target_week, at in sorted(pairs.groupby("target_week").indices.items()):
+            week, fitted = _week(target_week), models.week(target_week)
+            before = coded.weeks < week
+            matrix = coded.matrix(before & engaged, week, models.decay)
+            if fitted.similarity is not None:
+                features["cf_similarity"][at] = neighbour_scores(matrix, fitted.similarity, u[at], i[at])
+            features["cf_svd_score"][at] = projection_scores(matrix, fitted.svd, u[at], i[at])
+            if fitted.click is None:
+                continue
+            x = np.zeros((len(users), fitted.click.user_factors.shape[1]))
+            known = fitted.click_users.get_indexer(users)
+            x[known >= 0] = fitted.click.user_factors[known[known >= 0]]
+            fold = before & shown & (known[coded.user_codes] < 0) & np.isin(coded.user_codes, u[at])
+            if fold.any():
+                weights = coded.decay_weights(week, models.decay)[fold]
+                start = ClickModel(x, fitted.click.item_factors, np.zeros(len(users)), fitted.click.item_bias,
+                                   fitted.click.intercept)  # fmt: skip
+                x = click_factorization(
+                    coded.user_codes[fold], coded.item_codes[fold], coded.columns["impressions"][fold] * weights,
+                    coded.columns["clicks"][fold] * weights, len(users), len(models.items), x.shape[1],
+                    models.regularization, 0, start, fold_in=True,
+                ).user_factors  # fmt: skip
+            affinity = np.einsum("ij,ij->i", x[u[at]], fitted.click.item_factors[i[at]])
+            features["cf_click_affinity"][at] = affinity
+            features["cf_click_score"][at] = affinity + fitted.click.item_bias[i[at]]
+    out = pairs[["target_week", "user_id", "item_id"]].copy()
+    for name in names:
+        out[name] = np.round(features[name], 9)
+    return out
+
+
+def find_candidates(models: CollaborativeModels, rows: pd.DataFrame, n: int) -> pd.DataFrame:
+    """ "People who engaged with your trainers also engaged with these": for a group of users, each
+    (target_week, user_id) of part 'user' gets the `n` items with the best item-kNN score
+    (`top_neighbours`) from its decayed engagement before T (the users' weekly rows, part
+    'history') and the week's similarity. Users with no engagement before T get none. Returns
+    target_week, user_id, item_id, cf_similarity, cf_rank."""
+    wanted, coded, users = _split(rows, "user", models)
+    engaged = coded.columns["is_engaged"] > 0
+    out = [_empty_candidates()]
+    with thread_limit():
+        for target_week, at in sorted(wanted.groupby("target_week").indices.items()):
+            week = _week(target_week)
+            matrix = coded.matrix((coded.weeks < week) & engaged, week, models.decay)
+            asked = users.get_indexer(wanted["user_id"].iloc[at])
+            u, i, score, rank = top_neighbours(matrix, models.week(target_week).similarity, asked, n)
+            out.append(
+                pd.DataFrame(
+                    {"target_week": target_week, "user_id": users[u], "item_id": models.items[i],
+                     "cf_similarity": score, "cf_rank": rank}
+                )
+            )  # fmt: skip
+    return pd.concat(out, ignore_index=True)
+
+
+def _empty_candidates() -> pd.DataFrame:
+    types = {"target_week": "datetime64[us]", "user_id": object, "item_id": object, "cf_similarity": float}
+    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in {**types, "cf_rank": "int64"}.items()})
+
+
+class CollaborativeScorer:
+    """`score_candidates` with its fitted models, for the engine's `map_groups` (shipped to the
+    executors on Spark)."""
+
+    def __init__(self, models: CollaborativeModels) -> None:
+        self.models = models
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        return score_candidates(self.models, rows).rename(columns={"item_id": "trainer_id"})
+
+
+class CandidateFinder:
+    """`find_candidates` with its fitted models and list length, for the engine's `map_groups`."""
+
+    def __init__(self, models: CollaborativeModels, n: int) -> None:
+        self.models, self.n = models, n
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        return find_candidates(self.models, rows, self.n).rename(columns={"item_id": "trainer_id"})
+
+
+# ----- the same on pandas frames, in one process (the functions the tests check by hand) -----
+
+
+def _as_rows(frame: pd.DataFrame, engaged: bool) -> pd.DataFrame:
+    """Weekly rows with every column `fit_collaborative` reads."""
+    out = frame.assign(is_engaged=engaged) if "is_engaged" not in frame else frame
+    for name in ("impressions", "clicks"):
+        if name not in out:
+            out = out.assign(**{name: 0.0})
+    return out
+
+
+def _with_history(part: pd.DataFrame, name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([part.assign(part=name), rows.assign(part="history")], ignore_index=True)
+
+
+def as_of_neighbour_scores(history: pd.DataFrame, pairs: pd.DataFrame, decay: float, factors: int = 16) -> pd.DataFrame:
+    """Item-kNN's `cf_similarity` and PureSVD's `cf_svd_score` (`factors` factors) of candidate
+    pairs (target_week, user_id, item_id), each target week T fitted on every user's engagement
+    before T (`history`: user_id, item_id, event_week, one row per user, item and week), each week
+    weighted decay^(T-1-week). Returns the pairs in their order."""
+    rows = _as_rows(history, True)
+    sample = week_samples(rows, pairs["target_week"], None, 0)
+    items = pd.concat([history["item_id"], pairs["item_id"]])
+    models = fit_collaborative(rows, sample, items, pairs["target_week"], decay, factors)
+    scored = score_candidates(models, _with_history(pairs[["target_week", "user_id", "item_id"]], "pair", rows))
+    return scored[["target_week", "user_id", "item_id", "cf_similarity", "cf_svd_score"]]
+
+
+def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, decay: float, n: int) -> pd.DataFrame:
+    """`find_candidates` for every (target_week, user_id) of `users`, the similarity of week T
+    taken over every user's engagement before T (`history`: user_id, item_id, event_week)."""
+    if n <= 0 or history.empty or users.empty:
+        return _empty_candidates()
+    rows = _as_rows(history, True)
+    sample = week_samples(rows, users["target_week"], None, 0)
+    models = fit_collaborative(rows, sample, history["item_id"], users["target_week"], decay)
+    return find_candidates(models, _with_history(users[["target_week", "user_id"]], "user", rows), n)
+
+
 def as_of_click_affinity(
     shown: pd.DataFrame,
     pairs: pd.DataFrame,
@@ -451,57 +696,18 @@ def as_of_click_affinity(
     seed: int,
     max_users: int | None = None,
 ) -> pd.DataFrame:
-    """Click-factorisation features of candidate pairs, each target week T fitted on weeks <= T-1.
-
-    shown: (user_id, item_id, event_week, impressions, clicks), one row per user, item and week
-    with impressions; pairs: (target_week, user_id, item_id). Each week counts decay^(T-1-week).
-    Returns pairs with `cf_click_affinity` (x_u . y_t: the user's taste for the trainer, beyond
-    what the trainer's and the user's overall click rates say) and `cf_click_score` (x_u . y_t +
-    the trainer's bias). Weeks are fitted in order, each starting from the week before's factors.
-    With more than `max_users` users with rows before T, the trainers are fitted on the max_users
-    of them with the smallest seeded hash and the other users of the week's pairs are folded in."""
-    names = {"cf_click_affinity": 0.0, "cf_click_score": 0.0}
-    if factors == 0 or shown.empty:
-        return pairs[["target_week", "user_id", "item_id"]].assign(**names)
-    coded = _History(shown, pairs["user_id"], pairs["item_id"])
-    impressions = shown["impressions"].to_numpy(dtype=np.float64)[coded.order]
-    clicks = shown["clicks"].to_numpy(dtype=np.float64)[coded.order]
-    hashed = seeded_units(coded.users, seed) if max_users is not None and len(coded.users) > max_users else None
-    out, model = [], None
-    with thread_limit():
-        for target_week, rows in _rows_by_week(pairs):
-            week_pairs = pairs.iloc[rows]
-            week = np.datetime64(pd.Timestamp(target_week))
-            u, i = coded.more_users[rows], coded.more_items[rows]
-            before = coded._weeks < week
-            weights = coded.decay_weights(week, decay)
-            # the sample: the users with rows before T, or the max_users of them with the smallest
-            # seeded hash (so it reads nothing of week T or later either)
-            in_sample = np.zeros(len(coded.users), dtype=bool)
-            in_sample[coded._users[before]] = True
-            if hashed is not None and in_sample.sum() > max_users:
-                ranked = np.flatnonzero(in_sample)[np.argsort(hashed[in_sample], kind="stable")]
-                in_sample[ranked[max_users:]] = False
-            fit = before & in_sample[coded._users]
-            if not fit.any():
-                out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**names))
-                continue
-            outside = np.zeros(len(coded.users), dtype=bool)
-            outside[u[~in_sample[u]]] = True
-            for rows, fold_in in ((fit, False), (before & outside[coded._users], True)):
-                if rows.any():
-                    model = click_factorization(
-                        coded._users[rows], coded._items[rows], impressions[rows] * weights[rows],
-                        clicks[rows] * weights[rows], len(coded.users), len(coded.items), factors, regularization,
-                        seed, model, fold_in,
-                    )  # fmt: skip
-            affinity = np.einsum("ij,ij->i", model.user_factors[u], model.item_factors[i])
-            features = {
-                "cf_click_affinity": np.round(affinity, 9),
-                "cf_click_score": np.round(affinity + model.item_bias[i], 9),
-            }
-            out.append(week_pairs[["target_week", "user_id", "item_id"]].assign(**features))
-    return pd.concat(out, ignore_index=True)
+    """The click factorisation's `cf_click_affinity` and `cf_click_score` of candidate pairs, each
+    target week T fitted on the rows before T (`shown`: user_id, item_id, event_week,
+    impressions, clicks) of the week's sample (`week_samples`, at most `max_users`), the other
+    users of the pairs folded in (`score_candidates`). Returns the pairs in their order."""
+    rows = _as_rows(shown, False)
+    sample = week_samples(rows, pairs["target_week"], max_users, seed)
+    items = pd.concat([shown["item_id"], pairs["item_id"]])
+    models = fit_collaborative(
+        rows, sample, items, pairs["target_week"], decay, 0, factors, regularization, seed, neighbours=False
+    )
+    scored = score_candidates(models, _with_history(pairs[["target_week", "user_id", "item_id"]], "pair", rows))
+    return scored[["target_week", "user_id", "item_id", "cf_click_affinity", "cf_click_score"]]
 
 
 # What the collaborative Python models write, in Spark's DDL (recwarehouse.engine)

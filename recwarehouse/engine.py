@@ -7,6 +7,10 @@ for both engines:
 - `read(table, columns, where, order)`: a bounded table as a pandas DataFrame, on the driver (the
   model's inputs that are the size of the catalogue, a segment list or a training sample);
 - `value(table, expression, where)`: one aggregate (`count(*)`, `max(target_week)`);
+- `sql(query, **tables)`: a query over tables, the engine's SQL doing the work where the tables
+  are (`{name}` in the query stands for the table passed as `name=`), as a table the other verbs
+  take; `seeded_hash(expression, seed)` is the SQL of a seeded SHA-256 (hex) both engines order
+  alike (`recwarehouse.hashing.seeded_hash`);
 - `map_groups(table, key, fn, schema, ...)`: `fn` applied to whole groups of rows (every row of a
   key in one call): on DuckDB to the rows read in key order, on Spark on the executors
   (`mapInPandas` over partitions of the key), so nothing the size of the input reaches the driver;
@@ -111,6 +115,12 @@ class Tables:
     def value(self, ref: Any, expression: str, where: str | None = None) -> Any:
         raise NotImplementedError
 
+    def sql(self, query: str, **refs: Any) -> Any:
+        raise NotImplementedError
+
+    def seeded_hash(self, expression: str, seed: int) -> str:
+        raise NotImplementedError
+
     def result(self, frame: pd.DataFrame, schema: str) -> Any:
         raise NotImplementedError
 
@@ -169,6 +179,12 @@ class DuckDBTables(Tables):
             relation = relation.filter(where)
         return relation.aggregate(expression).fetchone()[0]
 
+    def sql(self, query, **refs):
+        return self.session.sql(query.format(**{name: f"({ref.sql_query()})" for name, ref in refs.items()}))
+
+    def seeded_hash(self, expression, seed):
+        return f"sha256('{int(seed)}|' || {expression})"
+
     def result(self, frame, schema):
         return _typed(frame, schema)
 
@@ -193,6 +209,7 @@ class DuckDBTables(Tables):
 
 class SparkTables(Tables):
     engine = "spark"
+    _views = 0  # temporary views of `sql`, numbered so a view is never replaced under a query
 
     @staticmethod
     def quote(name: str) -> str:
@@ -214,6 +231,17 @@ class SparkTables(Tables):
 
     def value(self, ref, expression, where=None):
         return self._frame(ref, None, where).selectExpr(expression).collect()[0][0]
+
+    def sql(self, query, **refs):
+        names = {}
+        for name, ref in refs.items():
+            SparkTables._views += 1
+            names[name] = f"recwarehouse_{name}_{SparkTables._views}"
+            ref.createOrReplaceTempView(names[name])
+        return self.session.sql(query.format(**names))
+
+    def seeded_hash(self, expression, seed):
+        return f"sha2('{int(seed)}|' || {expression}, 256)"
 
     def result(self, frame, schema):
         return self.session.createDataFrame(_typed(frame, schema), schema=schema)
@@ -269,8 +297,8 @@ def _whole_partition(fn: Fn, schema: str) -> Callable[[Iterator[pd.DataFrame]], 
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         parts = list(batches)
-        if parts:
-            yield _typed(fn(pd.concat(parts, ignore_index=True)), schema)
+        if parts:  # read as DuckDB's `read` hands it over (dates as datetime64)
+            yield _typed(fn(normalised(pd.concat(parts, ignore_index=True))), schema)
 
     return run
 

@@ -30,7 +30,7 @@
         'decay', 'k', 'min_candidates_per_user', 'max_goal_candidates', 'max_history_candidates',
         'max_collaborative_candidates', 'first_target_week', 'validation_week', 'serve_week', 'exploration_rate',
         'random_seed', 'max_training_users', 'max_training_rows', 'retrain_every_weeks', 'cf_factors',
-        'cf_click_factors', 'cf_click_regularization', 'cf_click_max_users',
+        'cf_click_factors', 'cf_click_regularization', 'cf_max_users',
         'rule_weight_quality', 'rule_weight_reliability', 'rule_weight_experience', 'rule_weight_engagement',
         'rule_weight_activity', 'rule_weight_feedback', 'rule_prior_strength', 'feedback_prior_strength',
         'feedback_recent_weeks', 'feedback_reason_min_people', 'feedback_reason_min_lift',
@@ -85,7 +85,7 @@
     {%- do _check_number(errors, 'cf_factors', 0, 256, integer=true) -%}
     {%- do _check_number(errors, 'cf_click_factors', 0, 256, integer=true) -%}
     {%- do _check_number(errors, 'cf_click_regularization', 0, 1000000, lower_open=true) -%}
-    {%- do _check_number(errors, 'cf_click_max_users', 1, 1000000000, integer=true) -%}
+    {%- do _check_number(errors, 'cf_max_users', 1, 1000000000, integer=true) -%}
     {%- do _check_number(errors, 'segment_prior_alpha', 0, 1000000, lower_open=true) -%}
     {%- do _check_number(errors, 'segment_prior_beta', 0, 1000000, lower_open=true) -%}
     {%- for name in ['segment_weight_completion', 'segment_weight_like', 'segment_weight_views'] -%}
