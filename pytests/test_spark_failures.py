@@ -3,7 +3,7 @@ the published warehouse (the project's table materialization for Spark builds be
 table and swaps only when the new one is built), in a throwaway Spark folder; and the ranker
 registry on Spark keeps its models when nothing changed, as on DuckDB, on the test build
 (`make spark-checks` runs this module after the equality test, which holds the metastore until
-it ends). Runs in .venv-spark."""
+it ends); and no table the size of the candidates reaches the driver. Runs in .venv-spark."""
 
 from __future__ import annotations
 
@@ -47,9 +47,12 @@ def spark_sql(folder: Path, *statements: str) -> str:
     return result.stdout.split("ROWS", 1)[1].strip()
 
 
-def dbt(folder: Path, *args: str, test_vars: str = "{raw_data_path: data/test, reject_share_threshold: 0.25}"):
+def dbt(
+    folder: Path, *args: str, test_vars: str = "{raw_data_path: data/test, reject_share_threshold: 0.25}", **more_env
+):
     env = {
         **os.environ,
+        **more_env,
         "SPARK_LOCAL_IP": "127.0.0.1",
         "DBT_PROFILES_DIR": str(ROOT),
         "DBT_TARGET_PATH": str(folder / "target"),
@@ -92,3 +95,37 @@ def test_the_registry_on_spark_keeps_its_models_when_nothing_changed() -> None:
     assert again.returncode == 0, again.stdout[-3000:]
     assert "keeping the stored models" in again.stdout and "training because" not in again.stdout
     assert spark_sql(folder, rows) == before  # the same models, kept for the same reason
+
+
+# the test data's candidate-sized tables have more rows than this, even with the training weeks
+# sampled down to 40 users (the candidates 8,750, the serve week's scores 11,820, the weekly rows
+# 16,399); the samples the models read are bounded by the vars below (40 users' weeks, 3,000
+# training rows, the collaborative models fitted on 40 users a week)
+DRIVER_ROWS = 5_000
+BOUNDED = (
+    "{raw_data_path: data/test, reject_share_threshold: 0.25, exploration_rate: 0.2, min_candidates_per_user: 12,"
+    " max_collaborative_candidates: 3, max_training_users: 40, max_training_rows: 3000, cf_max_users: 40}"
+)
+
+
+def test_candidate_sized_tables_never_reach_the_driver(tmp_path) -> None:
+    """The Spark build of the test data, every Python model on, with the driver allowed to read at
+    most DRIVER_ROWS rows at a time (`RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS`, checked on every read
+    onto the driver) and the samples bounded below that: it passes, so scoring, serving, the
+    collaborative features, the re-ranker and the cold-start lists read nothing candidate-sized.
+    With the collaborative sample at every user (16,399 weekly rows), the guard stops the model."""
+    folder = tmp_path / "spark"
+    limit = {"RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS": str(DRIVER_ROWS)}
+    built = dbt(
+        folder, "build", "--exclude", "tag:interactions", "--exclude", "test_type:generic",
+        "--exclude-resource-type", "unit_test", test_vars=BOUNDED, **limit,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout[-3000:]
+    learned = "select count(*) from marts.fct_trainer_recommendations where mode_used <> 'rule_based'"
+    assert int(spark_sql(folder, learned)) > 0  # a learned ranker served, fitted on the bounded sample
+    for table in ("intermediate.int_user_trainer_candidates", "ml.ml_trainer_serving_scores"):
+        assert int(spark_sql(folder, f"select count(*) from {table}")) > DRIVER_ROWS  # never read whole
+    unbounded = BOUNDED.replace("cf_max_users: 40", "cf_max_users: 10000")
+    again = dbt(folder, "run", "--select", "ml_trainer_collaborative_scores", test_vars=unbounded, **limit)
+    assert again.returncode != 0
+    assert "a read onto the driver has more than 5,000 rows (RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS)" in again.stdout

@@ -5,7 +5,8 @@
 for both engines:
 
 - `read(table, columns, where, order)`: a bounded table as a pandas DataFrame, on the driver (the
-  model's inputs that are the size of the catalogue, a segment list or a training sample);
+  model's inputs that are the size of the catalogue, a segment list or a training sample; on
+  Spark at most `RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS` rows when that is set, `driver_max_rows`);
 - `value(table, expression, where)`: one aggregate (`count(*)`, `max(target_week)`);
 - `sql(query, **tables)`: a query over tables, the engine's SQL doing the work where the tables
   are (`{name}` in the query stands for the table passed as `name=`), as a table the other verbs
@@ -36,6 +37,7 @@ fitted model).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -46,6 +48,26 @@ import pandas as pd
 BATCH_ROWS = 500_000
 
 Fn = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+DRIVER_MAX_ROWS = "RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS"
+
+
+class DriverBoundError(RuntimeError):
+    """A Spark read onto the driver had more rows than `RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS` allows."""
+
+
+def driver_max_rows() -> int | None:
+    """The most rows one `read` may bring onto Spark's driver (the environment variable
+    `RECWAREHOUSE_SPARK_DRIVER_MAX_ROWS`; unset or empty: no limit). A guard for the driver's
+    memory: what grows with the candidates or the users runs on the executors, and only samples
+    bounded by the vars are read."""
+    value = os.environ.get(DRIVER_MAX_ROWS, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{DRIVER_MAX_ROWS} must be a whole number of rows above 0, not {value!r}")
+    return int(value)
 
 
 def tables(dbt: Any, session: Any) -> Tables:
@@ -227,7 +249,17 @@ class SparkTables(Tables):
         frame = self._frame(ref, columns, where)
         if order:
             frame = frame.orderBy(*[c.strip() for c in order.split(",")])
-        return normalised(frame.toPandas())
+        limit = driver_max_rows()
+        if limit is None:
+            return normalised(frame.toPandas())
+        out = frame.limit(limit + 1).toPandas()  # one row past the limit is enough to know
+        if len(out) > limit:
+            raise DriverBoundError(
+                f"{self.dbt.this}: a read onto the driver has more than {limit:,} rows ({DRIVER_MAX_ROWS}): "
+                f"columns {columns or '*'}, where {where or '-'}. Lower the model's sample settings "
+                "(max_training_users, max_training_rows, cf_max_users) or raise the limit."
+            )
+        return normalised(out)
 
     def value(self, ref, expression, where=None):
         return self._frame(ref, None, where).selectExpr(expression).collect()[0][0]
