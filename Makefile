@@ -218,7 +218,7 @@ SPARK_STAMP := $(SPARK_VENV)/.installed
 SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 RECWAREHOUSE_PROJECT_DIR=$(CURDIR) DBT_TARGET_PATH=target/spark DBT_LOG_PATH=logs/spark
 SPARK_DEV_DIR := $(CURDIR)/spark-warehouse/dev
 SPARK_TEST_DIR := $(CURDIR)/spark-warehouse/test
-SPARK_TEST_VARS = $(TEST_VARS)
+SPARK_TEST_VARS = {$(TEST_VARS_LIST), artifacts_path: $(CURDIR)/artifacts/test_spark}
 
 ## setup-spark: .venv-spark with dbt-spark (method: session) and PySpark; needs Java 17+
 setup-spark: system-deps-java $(SPARK_STAMP)

@@ -352,8 +352,7 @@ def test_registry_marks_the_best_validation_model() -> None:
         }
     )
     params = pd.DataFrame({"model_id": ["ease-1", "popularity-1"], "params": ["{}", "{}"]})
-    folds = pd.DataFrame({"fold": ["test"], "user_id": ["u"], "item_id": ["a"]})
-    rows = registry_rows(summary, [params], folds, "run_x").set_index("model")
+    rows = registry_rows(summary, [params], "f" * 64, "run_x").set_index("model")
     assert rows.loc["ease", "is_best_on_validation"] and not rows.loc["popularity", "is_best_on_validation"]
     assert rows.loc["ease", "ndcg_at_k_test"] == 0.25
     assert rows["data_fingerprint"].nunique() == 1
@@ -458,10 +457,15 @@ def test_the_first_stage_lists_are_the_same_on_one_thread_and_with_bpr_fits_alon
     pd.testing.assert_frame_equal(frames["1"], frames["2"])
 
 
-def test_the_fingerprint_of_a_duckdb_relation_equals_the_frames_and_follows_the_rows() -> None:
+def test_the_fingerprint_is_the_same_whatever_the_engine_batches_and_order_and_follows_the_rows() -> None:
+    """The fingerprint is computed where the rows are, batch by batch (`row_hash_sums` through the
+    engine's `map_batches`): any batching, any row order and DuckDB's own types give the frame's
+    fingerprint; a changed value, a missing or a repeated row give another."""
     import duckdb
 
-    from recwarehouse.interactions.models import data_fingerprint
+    from recwarehouse import engine
+    from recwarehouse.engine import DuckDBTables
+    from recwarehouse.interactions.models import FINGERPRINT_SCHEMA, data_fingerprint, row_hash_sums
 
     con = duckdb.connect()
     frame = pd.DataFrame(
@@ -474,10 +478,50 @@ def test_the_fingerprint_of_a_duckdb_relation_equals_the_frames_and_follows_the_
             ),
         }
     )
-    con.register(
-        "folds_frame", frame.iloc[::-1].reset_index(drop=True)
-    )  # another row order: the fingerprint sorts first
-    relation = con.sql("select * from folds_frame")
-    assert data_fingerprint(relation) == data_fingerprint(frame)
-    changed = frame.assign(item_id=["9", "10", "9", "4"])
-    assert data_fingerprint(changed) != data_fingerprint(frame)
+    con.from_df(frame.iloc[::-1].reset_index(drop=True)).create("folds")  # another row order
+    data = DuckDBTables(None, con)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "BATCH_ROWS", 3)  # two batches
+        parts = data.map_batches(con.table("folds"), row_hash_sums, FINGERPRINT_SCHEMA)
+    assert len(parts) == 2
+    assert data_fingerprint(parts) == data_fingerprint(frame) == data_fingerprint(frame.iloc[[2, 0, 3, 1]])
+    assert data_fingerprint(frame.assign(item_id=["9", "10", "9", "4"])) != data_fingerprint(frame)
+    assert data_fingerprint(frame.iloc[:3]) != data_fingerprint(frame)
+    assert data_fingerprint(pd.concat([frame, frame.iloc[:1]])) != data_fingerprint(frame)
+
+
+def test_lists_built_group_by_group_where_the_users_are_equal_the_drivers() -> None:
+    """On Spark the first stage hands each (fold, model) to the executors as a `ListJob`, run on
+    groups of the fold's users (`FoldLister`, each group with its users' own history): every
+    model's lists (baselines, item kNN, EASE, ALS, BPR) come out as the whole fold's run gives them,
+    for the users each fold lists, whatever the groups."""
+    from recwarehouse.interactions.models import FoldLister, all_candidates
+
+    history, targets, item_scores = _three_folds()
+    settings = FirstStage(
+        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0, 5.0), knn_neighbours=10,
+        bpr_grid=({"factors": 8, "learning_rate": 0.05, "regularization": 0.01, "iterations": 5},),
+        als_grid=({"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 3},),
+        models=("popularity", "recency_popularity", "itemknn", "ease", "als", "bpr"),
+    )  # fmt: skip
+    here, _ = all_candidates(history, targets, item_scores, settings)
+    jobs = []
+    there, _ = all_candidates(history, targets, item_scores, settings, remote=jobs.append)
+    pd.testing.assert_frame_equal(here.labels().drop(columns="fit_seconds"), there.labels().drop(columns="fit_seconds"))
+    rows = []
+    for job in jobs:
+        fold = history[history["fold"] == job.fold]
+        if job.fold != "serve":  # validation and test list their users with targets
+            fold = fold[fold["user_id"].isin(targets.loc[targets["fold"] == job.fold, "user_id"])]
+        users = sorted(fold["user_id"].unique())
+        lister = FoldLister(job, exclude_seen=True, memory_mb=1.0, repeat_rule=settings.repeat_weight)
+        for k in range(3):  # three groups of users, as three partitions would hold them
+            group = fold[fold["user_id"].isin(users[k::3])]
+            rows.append(lister(group[["user_id", "item_id", "recency_rank"]]))
+    labels = there.labels()
+    remote = pd.concat(rows, ignore_index=True).merge(labels, on="part")
+    key = ["fold", "model", "user_id", "rank"]
+    columns = [*key, "item_id", "score"]
+    expected = here.frame()[columns].sort_values(key).reset_index(drop=True)
+    assert set(expected["model"]) == {"popularity", "recency_popularity", "itemknn", "ease", "als", "bpr"}
+    pd.testing.assert_frame_equal(remote[columns].sort_values(key).reset_index(drop=True), expected)

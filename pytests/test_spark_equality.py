@@ -28,8 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Weekly aggregates, as-of features, smoothed segment scores and both popularity backfills (the
 # trainer candidates and the segment fill), plus everything they are built from and the other SQL
-# tables whose inputs are the same on both engines. Left out: the tables downstream of the Python
-# rankers (blended scores, served lists), which Spark builds in rule_based mode on purpose.
+# tables whose inputs are the same on both engines; and every Python model's tables.
 KEY_TABLES = [
     "staging.stg_platform__users",
     "staging.stg_platform__users_rejected",
@@ -104,6 +103,16 @@ KEY_TABLES = [
     "ml.ml_trainer_price_bands",
     "marts.fct_trainer_price_suggestions",
     "marts.fct_price_band_evaluation",
+    # the interactions learners: first stage, re-ranker, evaluation, served lists, registry
+    "ml.ml_interaction_candidates",
+    "intermediate.int_interaction_candidates_pooled",
+    "intermediate.int_interaction_candidates_featured",
+    "ml.ml_interaction_two_stage",
+    "marts.fct_interaction_eval_per_user",
+    "marts.fct_interaction_eval_summary",
+    "marts.fct_interaction_model_comparison",
+    "marts.fct_interaction_recommendations",
+    "ml.ml_interaction_registry",
 ]
 
 
@@ -113,9 +122,17 @@ KEY_TABLES = [
 ENGINE_OR_RUN_COLUMNS = {
     "ml.ml_ranker_registry": ["fit_seconds", "trained_at", "training_settings", "model_blob", "model_sha256"],
     "marts.fct_ranker_leaderboard": ["fit_seconds"],
+    "ml.ml_interaction_candidates": ["fit_seconds"],
+    "ml.ml_interaction_two_stage": ["fit_seconds"],
+    "marts.fct_interaction_eval_summary": ["fit_seconds"],
+    "ml.ml_interaction_registry": ["fit_seconds", "run_id"],
 }
 # Scores a learned model computes: the same model on the same features, to a relative 1e-6
-SCORE_TOLERANCE = {"ml.ml_trainer_serving_scores": 1e-6, "intermediate.int_trainer_scores_scaled": 1e-6}
+SCORE_TOLERANCE = {
+    "ml.ml_trainer_serving_scores": 1e-6,
+    "intermediate.int_trainer_scores_scaled": 1e-6,
+    "ml.ml_interaction_two_stage": 1e-6,
+}
 
 
 # the JVM options of profiles.yml's spark target (the cores it sees, C1 only, serial GC)

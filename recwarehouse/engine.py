@@ -13,7 +13,8 @@ for both engines:
   take; `seeded_hash(expression, seed)` is the SQL of a seeded SHA-256 (hex) both engines order
   alike (`recwarehouse.hashing.seeded_hash`);
 - `map_groups(table, key, fn, schema, ...)`: `fn` applied to whole groups of rows (every row of a
-  key in one call): on DuckDB to the rows read in key order, on Spark on the executors
+  key in one call, several keys a call): on DuckDB to the rows streamed in key order, batch by
+  batch, on Spark on the executors
   (`mapInPandas` over partitions of the key), so nothing the size of the input reaches the driver;
 - `result(frame, schema)`: a pandas DataFrame made on the driver (a small table: a registry, a
   report) as the table to write, in the schema's column order and types on both engines;
@@ -23,7 +24,9 @@ for both engines:
   with `read` taking it like any other table;
 - `map_batches(table, fn, schema, ...)`: `fn` applied to batches of rows, independent of each other
   (scoring): on DuckDB to Arrow record batches streamed from the relation, on Spark on the
-  executors.
+  executors;
+- `materialize(result)`: a map verb's result computed now (on Spark kept by the executors, so the
+  driver lets go of the fitted model the function held); on DuckDB the result as it is.
 
 `table` is what `dbt.ref(...)` returned: the model names its inputs with `dbt.ref("...")` calls,
 which is how dbt finds its parents. `columns` are SQL expressions both engines read alike
@@ -174,9 +177,13 @@ class Tables:
     ) -> Any:
         raise NotImplementedError
 
+    def materialize(self, frame: Any) -> Any:
+        raise NotImplementedError
+
 
 class DuckDBTables(Tables):
     engine = "duckdb"
+    _frames = 0  # data frames of `sql`, registered under numbered names
 
     @staticmethod
     def quote(name: str) -> str:
@@ -193,6 +200,8 @@ class DuckDBTables(Tables):
         return relation
 
     def read(self, ref, columns=None, where=None, order=None):
+        if isinstance(ref, pd.DataFrame):  # what a map verb returned on this engine
+            return normalised(ref.query(where) if where else ref)[columns or list(ref.columns)]
         return normalised(self._relation(ref, columns, where, order).df())
 
     def value(self, ref, expression, where=None):
@@ -202,7 +211,15 @@ class DuckDBTables(Tables):
         return relation.aggregate(expression).fetchone()[0]
 
     def sql(self, query, **refs):
-        return self.session.sql(query.format(**{name: f"({ref.sql_query()})" for name, ref in refs.items()}))
+        names = {}
+        for name, ref in refs.items():
+            if isinstance(ref, pd.DataFrame):  # what `result` or a map verb made: registered by name
+                DuckDBTables._frames += 1
+                names[name] = f"recwarehouse_{name}_{DuckDBTables._frames}"
+                self.session.register(names[name], ref)
+            else:
+                names[name] = f"({ref.sql_query()})"
+        return self.session.sql(_with_tables(query, names))
 
     def seeded_hash(self, expression, seed):
         return f"sha256('{int(seed)}|' || {expression})"
@@ -218,11 +235,30 @@ class DuckDBTables(Tables):
         return self.session.sql(f"select * from {self.dbt.this}")
 
     def map_groups(self, ref, key, fn, schema, columns=None, where=None):
-        rows = self.read(ref, columns, where, order=key)
-        return _typed(fn(rows), schema)
+        # streamed in key order, each call on whole groups: a batch's last key may go on in the next
+        keys = [k.strip() for k in key.split(",")]
+        reader = self._relation(ref, columns, where, key).to_arrow_reader(BATCH_ROWS)
+        parts, carry = [], None
+        for batch in reader:
+            frame = normalised(batch.to_pandas())
+            if carry is not None:
+                frame = pd.concat([carry, frame], ignore_index=True)
+            if frame.empty:
+                continue
+            last = (frame[keys] == frame[keys].iloc[-1]).all(axis=1).to_numpy()
+            tail = int(last[::-1].cumprod().sum())  # the rows of the last key, at the end
+            carry = frame.iloc[len(frame) - tail :].reset_index(drop=True)
+            if tail < len(frame):
+                parts.append(_typed(fn(frame.iloc[: len(frame) - tail].reset_index(drop=True)), schema))
+        if carry is not None and len(carry):
+            parts.append(_typed(fn(carry), schema))
+        return self.concat(parts) if parts else _typed(pd.DataFrame({c: [] for c in schema_columns(schema)}), schema)
+
+    def materialize(self, frame):
+        return frame
 
     def map_batches(self, ref, fn, schema, columns=None, where=None, order=None):
-        reader = self._relation(ref, columns, where, order).fetch_record_batch(BATCH_ROWS)
+        reader = self._relation(ref, columns, where, order).to_arrow_reader(BATCH_ROWS)
         parts = [_typed(fn(batch.to_pandas()), schema) for batch in reader]
         if not parts:
             return _typed(pd.DataFrame({c: [] for c in schema_columns(schema)}), schema)
@@ -270,7 +306,7 @@ class SparkTables(Tables):
             SparkTables._views += 1
             names[name] = f"recwarehouse_{name}_{SparkTables._views}"
             ref.createOrReplaceTempView(names[name])
-        return self.session.sql(query.format(**names))
+        return self.session.sql(_with_tables(query, names))
 
     def seeded_hash(self, expression, seed):
         return f"sha2('{int(seed)}|' || {expression}, 256)"
@@ -294,6 +330,19 @@ class SparkTables(Tables):
 
     def map_batches(self, ref, fn, schema, columns=None, where=None, order=None):
         return self._frame(ref, columns, where).mapInPandas(_each_batch(fn, schema), schema)
+
+    def materialize(self, frame):
+        # computed now and kept by the executors, its plan cut: the driver lets go of what the
+        # functions of the plan held (a fitted model)
+        return frame.localCheckpoint(eager=True)
+
+
+def _with_tables(query: str, names: dict[str, str]) -> str:
+    """The query with each `{name}` of `names` replaced (and nothing else: a brace in a literal,
+    a JSON text, stays as it is)."""
+    for name, table in names.items():
+        query = query.replace("{" + name + "}", table)
+    return query
 
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,5 +9,5 @@
 {%- endmacro %}
 
 {% macro spark_python_domains() -%}
-    {{ return(['cold_start', 'marketplace', 'trainer_ranking']) }}
+    {{ return(['cold_start', 'interactions', 'marketplace', 'trainer_ranking']) }}
 {%- endmacro %}

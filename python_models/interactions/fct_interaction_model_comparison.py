@@ -1,39 +1,43 @@
 """Is the chosen model's lead more than noise? For each K of `interactions_ks`, the model with the
 best validation NDCG@`interactions_k` against the runner-up, on the test fold: the mean per-user
-difference in NDCG@K and its paired bootstrap interval over users (seeded)."""
+difference in NDCG@K and its paired bootstrap interval over users (seeded). Reads the two models'
+per-user NDCG on the test fold (its evaluated users, at most `evaluation_users`) onto the driver,
+on either engine (`recwarehouse.engine`)."""
 
 import json
 
 import pandas as pd
 
+from recwarehouse.engine import tables
 from recwarehouse.metrics import paired_bootstrap
 
 COLUMNS = [
     "fold", "k", "metric", "chosen_model", "chosen_model_id", "runner_up_model", "runner_up_model_id", "users",
     "chosen_mean", "runner_up_mean", "difference", "ci_low", "ci_high", "level", "resamples", "lead_is_clear",
 ]  # fmt: skip
+SCHEMA = (
+    "fold string, k int, metric string, chosen_model string, chosen_model_id string, runner_up_model string,"
+    " runner_up_model_id string, users bigint, chosen_mean double, runner_up_mean double, difference double,"
+    " ci_low double, ci_high double, level double, resamples int, lead_is_clear boolean"
+)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    data = tables(dbt, session)
     k_choice = int(dbt.config.get("interactions_k"))
     ks = [int(k) for k in json.loads(dbt.config.get("interactions_ks"))]
     resamples = int(dbt.config.get("bootstrap_resamples"))
     seed = int(dbt.config.get("random_seed"))
-    ranked = (
-        dbt.ref("fct_interaction_eval_summary")
-        .filter(f"fold = 'validation' and k = {k_choice}")
-        .order("ndcg_at_k desc, model_id")
-        .df()
-    )
+    summary = dbt.ref("fct_interaction_eval_summary")
+    ranked = data.read(summary, where=f"fold = 'validation' and k = {k_choice}", order="ndcg_at_k desc, model_id")
     if len(ranked) < 2:
-        return pd.DataFrame(columns=COLUMNS)
+        return data.result(pd.DataFrame(columns=COLUMNS), SCHEMA)
     chosen, runner_up = ranked.iloc[0], ranked.iloc[1]
-    per_user = (
-        dbt.ref("fct_interaction_eval_per_user")
-        .filter(f"fold = 'test' and model_id in ('{chosen.model_id}', '{runner_up.model_id}')")
-        .project("model_id, k, user_id, ndcg_at_k")
-        .df()
+    per_user = data.read(
+        dbt.ref("fct_interaction_eval_per_user"),
+        ["model_id", "k", "user_id", "ndcg_at_k"],
+        where=f"fold = 'test' and model_id in ('{chosen.model_id}', '{runner_up.model_id}')",
     )
     rows = []
     for k in ks:
@@ -50,4 +54,4 @@ def model(dbt, session):
                 "resamples": resamples, "lead_is_clear": bool(ci["ci_low"] > 0),
             }
         )  # fmt: skip
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return data.result(pd.DataFrame(rows, columns=COLUMNS), SCHEMA)

@@ -68,11 +68,16 @@ class Fold:
         user_ids: np.ndarray,
         item_ids: np.ndarray,
         repeat_rule: str = "log",
+        every_item: bool = False,
     ) -> Fold:
         """The same from integer codes into sorted id arrays (user_ids / item_ids may hold more ids
-        than the fold uses: the fold keeps the ones it has, in the same order)."""
+        than the fold uses: the fold keeps the ones it has, in the same order; with `every_item`
+        it keeps every id of item_ids, so its columns are those of a fold it is a part of)."""
         used_u, user_codes = np.unique(user_codes, return_inverse=True)
-        used_i, item_codes = np.unique(item_codes, return_inverse=True)
+        if every_item:
+            used_i = np.arange(len(item_ids))
+        else:
+            used_i, item_codes = np.unique(item_codes, return_inverse=True)
         users, items = user_ids[used_u], item_ids[used_i]
         pairs = pd.DataFrame({"u": user_codes, "i": item_codes, "r": recency_rank})
         grouped = pairs.groupby(["u", "i"], sort=True).agg(count=("r", "size"), latest=("r", "min")).reset_index()

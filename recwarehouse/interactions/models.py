@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lightgbm as lgb
@@ -41,9 +41,8 @@ from threadpoolctl import threadpool_limits
 from recwarehouse import thread_limit, threads
 from recwarehouse.boosting import lightgbm_ranker, predicting
 from recwarehouse.collaborative import item_neighbours
+from recwarehouse.engine import normalised, schema_columns
 from recwarehouse.hashing import (
-    batches_fingerprint,
-    frame_fingerprint,
     seeded_halves,
     seeded_units,
     text_fingerprint,
@@ -231,18 +230,106 @@ def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
 ScoreBlock = Callable[[np.ndarray], np.ndarray]
 
 
+@dataclass(frozen=True)
+class ListJob:
+    """One (fold, model)'s top lists as something that can be shipped where a fold's users are
+    (Spark's executors): what scoring needs besides the users' own rows. `kind` is "global" (one
+    score per item, `weights` the scores: the popularity-type baselines), "profile" (the user's
+    decayed profile, `tau`, times an item x item matrix `weights`: EASE dense, item kNN sparse) or
+    "factors" (`weights` = (user factors, item factors) of the fold's users `users`: ALS, BPR).
+    `items` are the fold's sorted item ids; `part` numbers the lists in `ListBuilder`'s labels."""
+
+    fold: str
+    part: int
+    n: int
+    items: np.ndarray
+    kind: str
+    weights: object
+    tau: float = 0.0
+    users: np.ndarray | None = None
+
+    def score_block(self, fold: Fold) -> ScoreBlock:
+        """The dense (or, for item kNN, sparse) score block of some of `fold`'s users (row indices);
+        `fold` is the job's fold or a part of it with the same items."""
+        if self.kind == "profile":
+            profile, weights = fold.profile(self.tau), self.weights
+            if sp.issparse(weights):  # sparse scores (a history's neighbours): `scored_chunks` keeps them sparse
+                return lambda rows: profile[rows] @ weights
+            return lambda rows: np.asarray(profile[rows] @ weights)
+        if self.kind == "factors":
+            user_factors, item_factors = self.weights
+            at = np.searchsorted(self.users, fold.users)
+            return lambda rows: user_factors[at[rows]] @ item_factors.T
+        raise ValueError(f"a {self.kind!r} job has no score block")
+
+    def chunks(self, fold: Fold, exclude_seen: bool, memory_mb: float, users: np.ndarray | None = None, workers=None):
+        """(user rows, top-n columns, scores) chunk by chunk for `fold`'s users (or the row indices
+        `users`)."""
+        if self.kind == "global":
+            return global_top_n(fold, self.weights, self.n, exclude_seen, memory_mb, users)
+        return scored_chunks(fold, self.score_block(fold), self.n, memory_mb, exclude_seen, workers, users)
+
+
+def list_job(model: str, fold_name: str, fold: Fold, params: dict, fitted, n: int, part: int = -1) -> ListJob:
+    """The `ListJob` of a fitted CF model on a fold."""
+    if model in ("ease", "ease_no_decay", "itemknn"):
+        return ListJob(fold_name, part, n, fold.items, "profile", fitted, float(params["tau"]))
+    if model in ("als", "bpr"):
+        factors = (np.asarray(fitted.user_factors), np.asarray(fitted.item_factors))
+        return ListJob(fold_name, part, n, fold.items, "factors", factors, users=fold.users)
+    raise ValueError(f"unknown model {model!r}")
+
+
 def scorer(model: str, fold: Fold, params: dict, fitted) -> ScoreBlock:
     """The dense score block of a fitted model for some of the fold's users (row indices)."""
-    if model in ("ease", "ease_no_decay"):
-        profile = fold.profile(params["tau"])
-        return lambda rows: np.asarray(profile[rows] @ fitted)
-    if model == "itemknn":  # sparse scores (a history's neighbours): `scored_chunks` keeps them sparse
-        profile = fold.profile(params["tau"])
-        return lambda rows: profile[rows] @ fitted
-    if model in ("als", "bpr"):
-        users, items = np.asarray(fitted.user_factors), np.asarray(fitted.item_factors)
-        return lambda rows: users[rows] @ items.T
-    raise ValueError(f"unknown model {model!r}")
+    return list_job(model, "", fold, params, fitted, 0).score_block(fold)
+
+
+LIST_SCHEMA = "part int, user_id string, item_id string, score double, rank int"
+
+
+class FoldLister:
+    """A `ListJob` run on a group of its fold's users, for the engine's `map_groups` (on Spark, on
+    the executors): `rows` are every history row (user_id, item_id, recency_rank) of the users to
+    list. Returns their lists (part, user_id, item_id, score, rank), as `ListBuilder` writes them:
+    the same rows as the whole fold's run gives those users."""
+
+    def __init__(self, job: ListJob, exclude_seen: bool, memory_mb: float, repeat_rule: str) -> None:
+        self.job, self.exclude_seen, self.memory_mb, self.repeat_rule = job, exclude_seen, memory_mb, repeat_rule
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        user_codes, users = pd.factorize(rows["user_id"].astype(str), sort=True)
+        items = rows["item_id"].astype(str).to_numpy(dtype=object)
+        item_codes = np.searchsorted(self.job.items, items)
+        if (item_codes >= len(self.job.items)).any() or (
+            self.job.items[np.minimum(item_codes, len(self.job.items) - 1)] != items
+        ).any():
+            raise ValueError(f"fold {self.job.fold}: history items missing from the fitted model's items")
+        fold = Fold.from_codes(
+            user_codes, item_codes, rows["recency_rank"].to_numpy(), np.asarray(users, dtype=object), self.job.items,
+            self.repeat_rule, every_item=True,
+        )  # fmt: skip
+        parts = [_list_rows(self.job.part, fold.users, self.job.items, chunk) for chunk in self.job.chunks(
+            fold, self.exclude_seen, self.memory_mb, workers=1)]  # fmt: skip
+        return (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else _list_rows(self.job.part, fold.users, self.job.items, None)
+        )
+
+
+def _list_rows(part: int, users: np.ndarray, items: np.ndarray, chunk) -> pd.DataFrame:
+    """One chunk's lists as rows (the finite scores, rank 1 first), as `ListBuilder.add` keeps them."""
+    if chunk is None:
+        return pd.DataFrame({"part": pd.Series(dtype="int32"), "user_id": pd.Series(dtype=object),
+                             "item_id": pd.Series(dtype=object), "score": pd.Series(dtype=float),
+                             "rank": pd.Series(dtype="int32")})  # fmt: skip
+    rows, cols, vals = chunk
+    r, k = np.nonzero(np.isfinite(vals))
+    return pd.DataFrame(
+        {"part": np.full(r.size, part, dtype=np.int32), "user_id": users[rows[r]], "item_id": items[cols[r, k]],
+         "score": np.round(vals[r, k], 9), "rank": (k + 1).astype(np.int32)}
+    )  # fmt: skip
 
 
 def fit_model(model: str, fold: Fold, params: dict, seed: int):
@@ -440,6 +527,11 @@ class ListBuilder:
         self._labels.append((fold_name, model, params, seconds))
         return seconds
 
+    def label(self, fold_name: str, model: str, params: str, seconds: float) -> int:
+        """A part whose rows are written elsewhere (`all_candidates`' `remote`): its number."""
+        self._labels.append((fold_name, model, params, seconds))
+        return len(self._labels) - 1
+
     def set_seconds(self, seconds: float) -> None:
         """Replace the last part's seconds (a fit timed outside `add`, plus its scoring)."""
         self._labels[-1] = (*self._labels[-1][:3], seconds)
@@ -487,12 +579,22 @@ def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
 
 
 def all_candidates(
-    history, targets: pd.DataFrame, item_scores: pd.DataFrame, s: FirstStage, sink: Callable | None = None
+    history,
+    targets: pd.DataFrame,
+    item_scores: pd.DataFrame,
+    s: FirstStage,
+    sink: Callable | None = None,
+    remote: Callable[[ListJob], None] | None = None,
 ) -> tuple[ListBuilder, list[dict]]:
     """Top lists of every model for every fold: fold, model, user_id, item_id, score, rank, params
     (JSON), fit_seconds, model_id; pool models keep s.n rows per user, the others s.list_length.
     `history` / `targets` / `item_scores` carry a `fold` column. Returns (lists, skipped), skipped
-    = one {model, reason} per model that was not built."""
+    = one {model, reason} per model that was not built.
+
+    With `remote`, the lists are not scored here: each (fold, model) is handed to `remote` as a
+    `ListJob` (numbered by the labels), to be run where the fold's users are (`FoldLister`); the
+    validation fold is still scored here for tuning, on its sample of users. Its fit_seconds is
+    then the fit alone."""
     folds = build_folds(history, s.repeat_weight)
     if "validation" not in folds:
         raise ValueError("no validation fold: every user has too few interactions to split twice")
@@ -531,8 +633,13 @@ def all_candidates(
             if model in models:
                 values = np.nan_to_num(scores[column].to_numpy(dtype=float), nan=-np.inf)
                 n = s.n if model in POOL_MODELS else s.list_length
-                chunks = global_top_n(fold, values, n, exclude_seen, s.score_memory_mb, listed.get(name))
-                lists.add(name, model, json.dumps({}), chunks)
+                job = ListJob(name, -1, n, fold.items, "global", values)
+                if remote is None:
+                    lists.add(
+                        name, model, json.dumps({}), job.chunks(fold, exclude_seen, s.score_memory_mb, listed.get(name))
+                    )
+                else:
+                    remote(replace(job, part=lists.label(name, model, json.dumps({}), 0.0)))
 
     # the pool models first: a model outside the pool is only listed on the serve fold when its
     # validation NDCG reaches theirs (`can_serve`), since otherwise it can never be served
@@ -584,21 +691,17 @@ def all_candidates(
             else:
                 fitted, fit = started.pop(name).result() if name in started else _timed_fit(model, fold, params, s.seed)
             n = s.n if model in POOL_MODELS else s.list_length
-            score = lists.add(
-                name,
-                model,
-                params_json,
-                scored_chunks(
-                    fold,
-                    scorer(model, fold, params, fitted),
-                    n,
-                    s.score_memory_mb,
-                    exclude_seen,
-                    None,
-                    listed.get(name),
-                ),
-            )
-            lists.set_seconds(fit + score)
+            job = list_job(model, name, fold, params, fitted, n)
+            if remote is None:
+                score = lists.add(
+                    name, model, params_json, job.chunks(fold, exclude_seen, s.score_memory_mb, listed.get(name))
+                )
+                lists.set_seconds(fit + score)
+            else:
+                t0 = time.perf_counter()
+                remote(replace(job, part=lists.label(name, model, params_json, round(fit, 3))))
+                score = time.perf_counter() - t0
+            del job
             n_listed = fold.shape[0] if name not in listed else listed[name].size
             log(f"{model} on fold {name}: fit {fit:.1f} s, scored {n_listed:,} users in {score:.1f} s")
             del fitted
@@ -719,6 +822,31 @@ def fit_two_stage(validation_users: np.ndarray, training: pd.DataFrame, k: int, 
     return TwoStage(halves, models, info)
 
 
+TWO_STAGE_SCHEMA = "fold string, user_id string, item_id string, score double, rank bigint"
+
+
+class TwoStageLister:
+    """The re-ranker's lists for a group of users, for the engine's `map_groups` (on Spark, on the
+    executors): `rows` are every featured candidate (fold, user_id, item_id, RERANK_FEATURES) of
+    the users. A validation user is scored by the half's model that never saw them, the test and
+    serve folds by the model on all training users (`TwoStage.score`); each (fold, user) keeps its
+    `list_length` best (ties by item id)."""
+
+    def __init__(self, ranker: TwoStage, list_length: int) -> None:
+        self.ranker, self.list_length = ranker, list_length
+        self.halves = dict(zip(ranker.halves["user_id"], ranker.halves["half"], strict=True))
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        validation = (rows["fold"] == "validation").to_numpy()
+        rows = rows.assign(half=np.where(validation, rows["user_id"].map(self.halves), np.nan))
+        scored = rows[["fold", "user_id", "item_id"]].assign(score=self.ranker.score(rows))
+        scored = scored.sort_values(
+            ["fold", "user_id", "score", "item_id"], ascending=[True, True, False, True], kind="mergesort"
+        )
+        scored["rank"] = scored.groupby(["fold", "user_id"], sort=False).cumcount() + 1
+        return scored[scored["rank"] <= self.list_length]
+
+
 # ----- evaluation -----
 
 
@@ -749,6 +877,32 @@ def evaluate_hits(hits: pd.DataFrame, relevant: pd.DataFrame, lists: pd.DataFram
                 yield frame
 
 
+EVAL_ROWS_SCHEMA = (
+    "fold string, model string, model_id string, k int, user_id string, n_relevant int, hits int,"
+    " precision_at_k double, recall_at_k double, ndcg_at_k double, map_at_k double, mrr_at_k double,"
+    " hit_rate_at_k double"
+)
+
+
+class UserEvaluator:
+    """`evaluate_hits` for a group of users, for the engine's `map_groups` (on Spark, on the
+    executors): `rows` hold the users' hits (part 'hit': fold, model_id, user_id, rank) and their
+    numbers of targets (part 'relevant': fold, user_id, n_relevant); `lists` the fold, model and
+    model_id to evaluate."""
+
+    def __init__(self, lists: pd.DataFrame, ks: list[int]) -> None:
+        self.lists, self.ks = lists, ks
+
+    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
+        hit = (rows["part"] == "hit").to_numpy()
+        relevant = rows.loc[~hit, ["fold", "user_id", "n_relevant"]].astype({"n_relevant": "int64"})
+        hits = rows.loc[hit, ["fold", "model_id", "user_id", "rank"]].astype({"rank": "int64"})
+        frames = list(evaluate_hits(hits, relevant, self.lists, self.ks))
+        return (
+            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema_columns(EVAL_ROWS_SCHEMA))
+        )
+
+
 def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, ks: list[int] | int) -> pd.DataFrame:
     """The same for lists and targets held in memory (small data, tests): lists fold, model,
     model_id, user_id, item_id, rank; targets fold, user_id, item_id."""
@@ -764,30 +918,55 @@ def evaluate_lists(lists: pd.DataFrame, targets: pd.DataFrame, ks: list[int] | i
 # ----- versioned runs -----
 
 
-def data_fingerprint(folds) -> str:
-    """SHA-256 of the fold rows' content in a fixed order: a DuckDB relation is sorted by DuckDB and
-    hashed batch by batch (memory holds one batch); a DataFrame (small data, tests) is sorted here.
-    Both give the same fingerprint for the same rows."""
-    if isinstance(folds, pd.DataFrame):
-        ordered = folds.sort_values(list(folds.columns), kind="mergesort").reset_index(drop=True)
-        return frame_fingerprint(ordered)
-    return batches_fingerprint(folds.order(", ".join(folds.columns)).to_arrow_reader(1_000_000))
+FINGERPRINT_SCHEMA = "row_count bigint, low bigint, high bigint"
+
+
+def row_hash_sums(batch: pd.DataFrame) -> pd.DataFrame:
+    """One batch's share of `data_fingerprint`: its row count and the sums of its rows' 64-bit
+    hashes (`pd.util.hash_pandas_object`, in normalised types, columns by name), split into 32-bit
+    halves so the sums stay exact integers. For the engine's `map_batches`."""
+    batch = normalised(batch)
+    hashes = pd.util.hash_pandas_object(batch[sorted(batch.columns)], index=False).to_numpy(dtype=np.uint64)
+    low, high = hashes & np.uint64(0xFFFFFFFF), hashes >> np.uint64(32)
+    return pd.DataFrame({"row_count": [len(batch)], "low": [int(low.sum())], "high": [int(high.sum())]})
+
+
+def data_fingerprint(parts: pd.DataFrame) -> str:
+    """SHA-256 of the rows' content whatever their order and batches: the row count and the sums of
+    the rows' hashes, from `row_hash_sums` of every batch (or of a whole frame: small data, tests).
+    Computed where the rows are, so a fingerprint of millions of rows needs no sort and no pass of
+    them through one process."""
+    if "row_count" not in parts:
+        parts = row_hash_sums(parts)
+    total = (int(parts["row_count"].sum()), int(parts["low"].sum()), int(parts["high"].sum()))
+    return text_fingerprint("|".join(str(x) for x in total))
+
+
+REGISTRY_METRICS = [
+    "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr_at_k", "hit_rate_at_k", "catalog_coverage",
+    "gini_exposure", "mean_item_popularity", "novelty",
+]  # fmt: skip
+# the registry's columns, in Spark's DDL (`recwarehouse.engine`)
+REGISTRY_SCHEMA = ", ".join(
+    ["run_id string", "model string", "model_id string", "model_family string", "split_mode string", "k int"]
+    + [f"{metric}_{fold} double" for fold in ("validation", "test") for metric in REGISTRY_METRICS]
+    + ["users_evaluated bigint", "fit_seconds double", "params string", "is_best_on_validation boolean"]
+    + ["status string", "skip_reason string", "data_fingerprint string"]
+)
 
 
 def registry_rows(
     summary: pd.DataFrame,
     params: list[pd.DataFrame],
-    folds,
+    fingerprint: str,
     run_id: str,
     skipped: list[dict] | None = None,
 ) -> pd.DataFrame:
-    """One row per model: params, validation and test metrics side by side, the data fingerprint;
-    and one row per model the run skipped (`status` skipped, `skip_reason`, no metrics)."""
-    fp = data_fingerprint(folds)
-    metrics = [
-        "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr_at_k", "hit_rate_at_k", "catalog_coverage",
-        "gini_exposure", "mean_item_popularity", "novelty",
-    ]  # fmt: skip
+    """One row per model: params, validation and test metrics side by side, the data fingerprint
+    (`data_fingerprint`); and one row per model the run skipped (`status` skipped, `skip_reason`,
+    no metrics)."""
+    fp = fingerprint
+    metrics = REGISTRY_METRICS
     keys = ["model", "model_id", "model_family", "split_mode", "k"]
     val = summary[summary["fold"] == "validation"][[*keys, *metrics]]
     test = summary[summary["fold"] == "test"][[*keys, *metrics, "users_evaluated", "fit_seconds"]]

@@ -1,4 +1,4 @@
-{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{#- It reads a Python model's output: on where that model runs (python_stages_enabled). -#}
 {{ config(enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none) }}
 
 {#- The second stage's input: per (fold, user, item) in the union of the EASE, item-kNN and ALS

@@ -1,4 +1,4 @@
-{#- Off on the `spark` target: it reads a Python model's output (python_stages_enabled). -#}
+{#- It reads a Python model's output: on where that model runs (python_stages_enabled). -#}
 {{ config(enabled=python_stages_enabled('interactions') and var('interactions_adapter', none) is not none) }}
 
 {#- What each user is served next: the top `interactions_k` unseen items from their whole history

@@ -1,4 +1,4 @@
-{#- Off on the `spark` target: the registry is written by the Python rankers (python_stages_enabled). -#}
+{#- It reads the registry the Python rankers write: on where they run (python_stages_enabled). -#}
 {{ config(enabled=python_stages_enabled()) }}
 
 with
