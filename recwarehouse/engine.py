@@ -284,7 +284,7 @@ class SparkTables(Tables):
     def read(self, ref, columns=None, where=None, order=None):
         frame = self._frame(ref, columns, where)
         if order:
-            frame = frame.orderBy(*[c.strip() for c in order.split(",")])
+            frame = frame.orderBy(*_sort_columns(order))
         limit = driver_max_rows()
         if limit is None:
             return normalised(frame.toPandas())
@@ -335,6 +335,20 @@ class SparkTables(Tables):
         # computed now and kept by the executors, its plan cut: the driver lets go of what the
         # functions of the plan held (a fitted model)
         return frame.localCheckpoint(eager=True)
+
+
+def _sort_columns(order: str) -> list:
+    """Spark sort columns of an SQL order (`ndcg_at_k desc, model_id`): column names, each with
+    an optional asc or desc. Nulls go where each engine puts them by default (not the same):
+    order by columns without nulls where the order matters."""
+    from pyspark.sql import functions
+
+    out = []
+    for part in order.split(","):
+        name, *direction = part.split()
+        descending = bool(direction) and direction[0].lower() == "desc"
+        out.append(functions.col(name).desc() if descending else functions.col(name).asc())
+    return out
 
 
 def _with_tables(query: str, names: dict[str, str]) -> str:

@@ -49,7 +49,7 @@ targets as (
 item_category_lists as (
     select
         item_id,
-        list(category order by category) as categories
+        {{ sorted_list('category') }} as categories
     from item_categories
     group by item_id
 ),
@@ -58,7 +58,7 @@ user_category_maps as (
     select
         fold,
         user_id,
-        map(list(category order by category), list(category_share order by category)) as shares
+        {{ map_of('category', 'category_share') }} as shares
     from user_categories
     group by fold, user_id
 ),
@@ -87,16 +87,7 @@ final as (
             candidate through a per-user map, because joining every (candidate, category) and
             summing back ran out of memory at a million interactions -#}
         round(
-            coalesce(
-                list_sum(
-                    list_transform(
-                        item_category_lists.categories,
-                        lambda c: coalesce(user_category_maps.shares[c], 0)  -- noqa: RF02
-                    )
-                ),
-                0
-            ),
-            9
+            {{ sum_of_lookups('item_category_lists.categories', 'user_category_maps.shares') }}, 9
         ) as category_affinity,
         case when targets.item_id is null then 0 else 1 end as label
     from pooled
