@@ -64,7 +64,7 @@ build: demo-data
 	@echo "warehouse.duckdb is ready. Where to look next:"
 	@echo "  source .venv/bin/activate"
 	@echo "  python -c \"import duckdb; duckdb.connect('warehouse.duckdb', read_only=True).sql('select rank, trainer_name, trainer_specialities, round(score, 3) as score, reasons from marts.fct_trainer_recommendations where user_id = (select min(user_id) from marts.fct_trainer_recommendations) order by rank').show()\""
-	@echo "  duckdb -readonly warehouse.duckdb      # SQL shell (pip install duckdb-cli==1.5.6); queries in README 'Querying the results'"
+	@echo "  duckdb -readonly warehouse.duckdb      # the SQL shell (in .venv); README's tour has the first queries"
 	@echo "  dbt docs generate && dbt docs serve    # the docs site: every model and column, lineage, charts"
 	@echo "  assets/charts/*.png                    # the charts (make report redraws them)"
 
@@ -108,14 +108,16 @@ warehouse-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_DB)
 	$(BIN)/dbt build --target test --vars '$(TEST_VARS)'
 
-## the same warehouse built again into its own file, with DuckDB on two threads (the rest as
-## before), so every parallel aggregate meets its rows in another order; the reproducibility check
-## compares the two builds table by table (pytests/test_reproducible_warehouse.py). Its run
-## artifacts go to their own folder, so the first build's artifacts/LATEST stays its own
+## the same warehouse built again into its own file, everything on two threads (DuckDB's pool,
+## dbt's nodes, the Python models' BLAS and LightGBM), so every parallel aggregate meets its rows in
+## another order and every threaded fit runs on another thread count than the first build's (on
+## `make test`'s half of the cores); the reproducibility check compares the two builds table by
+## table (pytests/test_reproducible_warehouse.py). Its run artifacts go to their own folder, so the
+## first build's artifacts/LATEST stays its own
 export RECWAREHOUSE_TEST_AGAIN_DB ?= $(CURDIR)/test_warehouse_again.duckdb
 reproducibility-build: test-data
 	rm -f $(RECWAREHOUSE_TEST_AGAIN_DB)
-	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_TEST_AGAIN_DB) RECWAREHOUSE_SQL_THREADS=2 DBT_TARGET_PATH=target/test_again \
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_TEST_AGAIN_DB) RECWAREHOUSE_THREADS=2 RECWAREHOUSE_SQL_THREADS=2 DBT_TARGET_PATH=target/test_again \
 	  $(BIN)/dbt build --target test --exclude-resource-type test --exclude-resource-type unit_test \
 	  --vars '{$(TEST_VARS_LIST), artifacts_path: $(CURDIR)/artifacts/test_again}'
 
@@ -157,7 +159,7 @@ LEAKAGE_CHECKS := pytests/test_leakage_warehouse.py
 REPRODUCIBILITY_CHECKS := pytests/test_reproducible_warehouse.py
 SITE_CHECKS := pytests/test_docs_site_warehouse.py pytests/test_source_freshness_warehouse.py
 ## `make test SPARK=no` leaves the Spark build and its equality check out (no Java, no .venv-spark):
-## a quicker loop while working on the DuckDB side; CI runs everything (README "The two commands" has both times)
+## a quicker loop while working on the DuckDB side; CI runs everything (the benchmarks time the builds, docs/benchmarks.md)
 SPARK ?= yes
 SPARK_JOBS := $(if $(filter no,$(SPARK)),,spark-checks)
 test: system-deps system-deps-browser $(if $(SPARK_JOBS),system-deps-java)

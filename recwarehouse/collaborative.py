@@ -605,7 +605,7 @@ def find_candidates(models: CollaborativeModels, rows: pd.DataFrame, n: int) -> 
     target_week, user_id, item_id, cf_similarity, cf_rank."""
     wanted, coded, users = _split(rows, "user", models)
     engaged = coded.columns["is_engaged"] > 0
-    out = [_empty_candidates()]
+    out = [empty_candidates()]
     with thread_limit():
         for target_week, at in sorted(wanted.groupby("target_week").indices.items()):
             week = _week(target_week)
@@ -621,7 +621,8 @@ def find_candidates(models: CollaborativeModels, rows: pd.DataFrame, n: int) -> 
     return pd.concat(out, ignore_index=True)
 
 
-def _empty_candidates() -> pd.DataFrame:
+def empty_candidates() -> pd.DataFrame:
+    """No candidates, in the columns and types of `find_candidates`."""
     types = {"target_week": "datetime64[us]", "user_id": object, "item_id": object, "cf_similarity": float}
     return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in {**types, "cf_rank": "int64"}.items()})
 
@@ -680,7 +681,7 @@ def as_of_collaborative_candidates(history: pd.DataFrame, users: pd.DataFrame, d
     """`find_candidates` for every (target_week, user_id) of `users`, the similarity of week T
     taken over every user's engagement before T (`history`: user_id, item_id, event_week)."""
     if n <= 0 or history.empty or users.empty:
-        return _empty_candidates()
+        return empty_candidates()
     rows = _as_rows(history, True)
     sample = week_samples(rows, users["target_week"], None, 0)
     models = fit_collaborative(rows, sample, history["item_id"], users["target_week"], decay)

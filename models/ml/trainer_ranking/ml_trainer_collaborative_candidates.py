@@ -10,6 +10,7 @@ rows (`map_groups`: on Spark on the executors), on either engine (`recwarehouse.
 from recwarehouse.collaborative import (
     COLLABORATIVE_CANDIDATES_SCHEMA,
     CandidateFinder,
+    empty_candidates,
     fit_collaborative,
     read_sample,
 )
@@ -39,7 +40,9 @@ def model(dbt, session):
     users = dbt.ref("int_user_features_as_of")
     if n <= 0:  # the default: the source is off, so nothing is read
         log("collaborative candidates: off (max_collaborative_candidates 0)")
-        return data.result(data.read(weekly, ["user_id"], where="false"), COLLABORATIVE_CANDIDATES_SCHEMA)
+        return data.result(
+            empty_candidates().rename(columns={"item_id": "trainer_id"}), COLLABORATIVE_CANDIDATES_SCHEMA
+        )
     members, rows = read_sample(data, weekly, users, max_users, int(dbt.config.get("random_seed")))
     target_weeks = data.read(data.sql("select distinct target_week from {users}", users=users))["target_week"]
     catalogue = data.read(data.sql("select distinct trainer_id from {weekly}", weekly=weekly))["trainer_id"]
