@@ -21,7 +21,7 @@ from recwarehouse.report import CHARTS, DOCS_PAGES, render
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-PROJECT_PARTS = ["models", "python_models", "macros", "tests", "seeds"]
+PROJECT_PARTS = ["models", "macros", "tests", "seeds"]
 
 IMAGES_JS = """
 return Array.from(document.images)

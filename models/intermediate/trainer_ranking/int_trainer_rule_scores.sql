@@ -11,8 +11,8 @@
                    when nobody complained
     "most" / "best" are over the trainers scored for the same week. total = the weighted sum
     (vars rule_weight_*, summing to 1). Like every rate here, the rates are smoothed, so a trainer
-    with three sessions does not top the list. `reasons` says what stands out, in words, and
-    ends with this month's most common complaint when enough people said it. -#}
+    with three sessions does not top the list. `reasons` says what stands out, in words;
+    `caveats` this month's most common complaint when enough people said it. -#}
 
 with
 
@@ -103,7 +103,7 @@ totalled as (
 final as (
     select
         trainer_id,
-        concat_ws('; ', coalesce(nullif(concat_ws(
+        coalesce(nullif(concat_ws(
             '; ',
             case
                 when reliability_score >= 60
@@ -125,7 +125,8 @@ final as (
                     )
             end,
             case when engagement_score >= 75 then 'people who see them tend to watch' end
-        ), ''), 'a steady all-round record'), feedback_reason) as reasons,
+        ), ''), 'a steady all-round record') as reasons,
+        feedback_reason as caveats,
         round(quality_score, 9) as quality_score,
         round(reliability_score, 9) as reliability_score,
         round(experience_score, 9) as experience_score,

@@ -2,8 +2,8 @@
     the base stage's score under the mode in use (`recommendation_mode`: rule_based, model or
     ensemble; `mode_used` records what served, after any fallback). With exploration_rate > 0, a
     seeded share of users get a random goal-matched trainer (not already listed) in slot K,
-    marked `is_exploration`. `reasons` says why in words, in every mode, and ends with what people
-    said about the trainer this month when it stands out (`int_trainer_feedback_as_of`). -#}
+    marked `is_exploration`. `reasons` says why in words, in every mode; `caveats` says what
+    people complained about this month when it stands out (`int_trainer_feedback_as_of`). -#}
 
 with
 
@@ -161,10 +161,10 @@ final as (
             case
                 when mode_used = 'rule_based' then rule_reasons
                 when mode_used = 'ensemble' then split_part(rule_reasons, '; ', 1)
-            end,
-            {#- what people said this month, in every mode (the rule's reasons already end with it) #}
-            case when mode_used != 'rule_based' then feedback_reason end
+            end
         ), ''), 'ranked for you from your recent activity') as reasons,
+        {#- what people complained about this month, when it stands out: beside the reasons, not among them #}
+        feedback_reason as caveats,
         candidate_source,
         mode_used,
         model_id,
