@@ -149,4 +149,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("build_speed", main)()

@@ -74,4 +74,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("cold_start_mmr", main)()

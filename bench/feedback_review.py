@@ -130,4 +130,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("feedback_review", main)()

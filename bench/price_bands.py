@@ -118,4 +118,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("price_bands", main)()

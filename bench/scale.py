@@ -1,4 +1,4 @@
-"""Scale benchmarks (issue 7). Each prints a table; figures go into the README.
+"""Scale benchmarks. Each prints a table (and bench/results/scale.md, docs/benchmarks.md).
 
     python bench/scale.py ladder        # 1M / 3M / 10M events: generate, dbt build, time per stage
     python bench/scale.py features      # SQL features vs pandas vs the scan floor, same run, same data
@@ -364,4 +364,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("scale", main)()

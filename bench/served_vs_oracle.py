@@ -237,4 +237,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recorded import recorded
+
+    recorded("served_vs_oracle", main)()

@@ -175,7 +175,7 @@ class LightGBMClassifierRanker(Ranker):
 
 # LambdaRank's own settings: smaller trees with more rows per leaf than the classifier's. One model
 # of 150 steps at lr 0.07: on four generated worlds a bag of five seeded 300-step models at lr 0.035
-# (the previous setting) was no better, at about ten times the cost (README "Figures").
+# (the previous setting) was no better, at about ten times the cost.
 LAMBDARANK_PARAMS = {
     **LGBM_COMMON,
     "n_estimators": 150,
@@ -211,8 +211,9 @@ class LightGBMLambdaRanker(Ranker):
 
 def candidate_rankers(seed: int, k: int) -> list[Ranker]:
     """The leaderboard: three free baselines and the two LightGBM learners. Logistic regression and
-    a random forest were candidates too; neither won on any of four generated worlds (README
-    "Figures"), and the forest cost the most of all (14-22 s a fit), so both were dropped."""
+    a random forest were candidates too; neither won on any of four generated worlds
+    (`bench/ranking_vs_oracle.py`), and the forest cost the most of all (14-22 s a fit), so both
+    were dropped."""
     return [
         RandomRanker(seed=seed),
         PopularityRanker(seed=seed),
