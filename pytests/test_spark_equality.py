@@ -285,8 +285,8 @@ def test_executors_missing_the_libraries_stop_the_run_in_one_line(tmp_path):
     bare = shutil.which("python3", path="/usr/bin:/bin")
     if bare is None:
         pytest.skip("no system python3 to stand for a bare executor")
-    env = {
-        **os.environ,
+    env = {  # local Spark, whatever cluster the rest of the module ran on: this checks the connection
+        **{k: v for k, v in os.environ.items() if k not in ("RECWAREHOUSE_SPARK_MASTER", "RECWAREHOUSE_SPARK_PYFILES")},
         "PYSPARK_PYTHON": bare,
         "SPARK_LOCAL_IP": "127.0.0.1",
         "DBT_PROFILES_DIR": str(ROOT),
