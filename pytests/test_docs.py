@@ -100,7 +100,8 @@ def _statements() -> list[tuple[str, str]]:
     for doc in DOCS:
         for block in _blocks(doc.read_text(), "sql"):
             for statement in block.split(";"):
-                if statement.strip():
+                code = [line for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
+                if code:
                     out.append((doc.name, statement.strip()))
     return out
 
