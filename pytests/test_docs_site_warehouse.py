@@ -31,6 +31,9 @@ return Array.from(document.images)
 
 pytestmark = pytest.mark.warehouse
 
+# a contract table's page: the site shows each column's type (macros/source_catalog.sql)
+CONTRACT_PAGES = ["source:platform.users"]
+
 
 def test_every_page_listed_here_covers_every_chart() -> None:
     assert set(CHARTS) == {c for charts in DOCS_PAGES.values() for c in charts}
@@ -67,7 +70,7 @@ def docs_site(tmp_path_factory) -> Path:
     # one command: the manifest holds every node's description; only the pages' models are
     # compiled and catalogued (the site needs descriptions, not compiled SQL)
     pages = [page.rsplit(".", 1)[1] for page in DOCS_PAGES if page.startswith("model/")]
-    result = subprocess.run([DBT, "docs", "generate", "--static", "--select", *pages, *common],
+    result = subprocess.run([DBT, "docs", "generate", "--static", "--select", *pages, *CONTRACT_PAGES, *common],
                             cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     index = site / "target" / "static_index.html"
@@ -118,3 +121,26 @@ def test_every_chart_on_the_page_loads_in_a_browser(docs_site: Path, browser, pa
     assert not missing, f"{page}: charts not on the page: {missing} (page shows {sorted(shown)})"
     broken = {name: size for name, size in shown.items() if min(size) <= 0}
     assert not broken, f"{page}: images that did not load (natural width, height): {broken}"
+
+
+def test_a_contract_page_shows_each_columns_type(docs_site: Path, browser) -> None:
+    """The source pages show the contract's types (the files are read in place, so the types
+    come from each column's `data_type`): a list column is `VARCHAR[]` where users look."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{docs_site.as_uri()}#!/source/source.recwarehouse.platform.users")
+
+    def types(driver):
+        rows = driver.execute_script(
+            "return Array.from(document.querySelectorAll('tr'))"
+            ".map(r => Array.from(r.cells).map(c => c.innerText.trim()))"
+        )
+        found = {row[0]: row[1] for row in rows if len(row) >= 2}
+        return found if "preferred_types" in found else False
+
+    try:
+        found = WebDriverWait(browser, 30, poll_frequency=0.25).until(types)
+    except Exception:
+        found = {}
+    assert found.get("preferred_types") == "VARCHAR[]", found
+    assert found.get("signup_at") == "TIMESTAMP", found

@@ -184,7 +184,8 @@ def contract_page(root: Path = ROOT) -> str:
         "The tables the warehouse reads, column by column: the type `check_source_contracts` checks",
         "before any model runs (`double` takes any number, `integer` any whole number, `varchar[]` a",
         "list of texts), and the rule each value must follow. A row that breaks a rule is not dropped:",
-        "it goes to the table's `_rejected` model with its reasons. How to bring your own data:",
+        "it goes to the table's `_rejected` model with its reasons. The docs site's source pages show the",
+        "same types (`macros/source_catalog.sql`). How to bring your own data:",
         "[platform data](platform-data.md), [interaction logs](interactions.md).",
         "",
     ]
