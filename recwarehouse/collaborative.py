@@ -434,6 +434,15 @@ select target_week, user_id from ranked where position <= {max_users}
 """
 
 
+# every weekly row of the users, as the group tables of `score_candidates` and `find_candidates`
+# hold them (part 'history'), for the engine's `sql` ({weekly}: the weekly rows); a model puts its
+# asking rows (part 'pair' or 'user') before it, with `union all`
+HISTORY_SQL = """
+select
+    'history' as part, cast(null as date) as target_week, user_id, trainer_id as item_id, event_week,
+    is_engaged, cast(impressions as double) as impressions, cast(clicks as double) as clicks
+from {weekly}
+"""
 SAMPLED_ROWS = ["user_id", "trainer_id as item_id", "event_week", "is_engaged", "impressions", "clicks"]
 
 

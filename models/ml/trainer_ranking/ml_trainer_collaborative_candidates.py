@@ -9,6 +9,7 @@ rows (`map_groups`: on Spark on the executors), on either engine (`recwarehouse.
 
 from recwarehouse.collaborative import (
     COLLABORATIVE_CANDIDATES_SCHEMA,
+    HISTORY_SQL,
     CandidateFinder,
     empty_candidates,
     fit_collaborative,
@@ -24,10 +25,6 @@ select
     cast(null as boolean) as is_engaged, cast(null as double) as impressions, cast(null as double) as clicks
 from {users} where not is_new_user
 union all
-select
-    'history' as part, cast(null as date) as target_week, user_id, trainer_id as item_id, event_week,
-    is_engaged, cast(impressions as double) as impressions, cast(clicks as double) as clicks
-from {weekly}
 """
 
 
@@ -48,5 +45,5 @@ def model(dbt, session):
     catalogue = data.read(data.sql("select distinct trainer_id from {weekly}", weekly=weekly))["trainer_id"]
     log(f"collaborative candidates: similarity fitted on {rows['user_id'].nunique():,} users, {len(rows):,} user-weeks")
     models = fit_collaborative(rows, members, catalogue, target_weeks, float(dbt.config.get("decay")))
-    grouped = data.sql(GROUPED_SQL, users=users, weekly=weekly)
+    grouped = data.sql(GROUPED_SQL + HISTORY_SQL, users=users, weekly=weekly)
     return data.map_groups(grouped, "user_id", CandidateFinder(models, n), COLLABORATIVE_CANDIDATES_SCHEMA)

@@ -11,6 +11,7 @@ candidates or of the user base reaches the driver, on either engine (`recwarehou
 
 from recwarehouse.collaborative import (
     COLLABORATIVE_SCORES_SCHEMA,
+    HISTORY_SQL,
     CollaborativeScorer,
     fit_collaborative,
     read_sample,
@@ -25,10 +26,6 @@ select
     cast(null as boolean) as is_engaged, cast(null as double) as impressions, cast(null as double) as clicks
 from {pairs}
 union all
-select
-    'history' as part, cast(null as date) as target_week, user_id, trainer_id as item_id, event_week,
-    is_engaged, cast(impressions as double) as impressions, cast(clicks as double) as clicks
-from {weekly}
 """
 
 
@@ -52,5 +49,5 @@ def model(dbt, session):
         int(dbt.config.get("cf_factors")), int(dbt.config.get("cf_click_factors")),
         float(dbt.config.get("cf_click_regularization")), seed,
     )  # fmt: skip
-    grouped = data.sql(GROUPED_SQL, pairs=pairs, weekly=weekly)
+    grouped = data.sql(GROUPED_SQL + HISTORY_SQL, pairs=pairs, weekly=weekly)
     return data.map_groups(grouped, "user_id", CollaborativeScorer(models), COLLABORATIVE_SCORES_SCHEMA)
