@@ -1,7 +1,9 @@
 """The README and the guides in docs/ as a user meets them: the pages made from the project's
 files are current, every link resolves, every SQL query runs against the test warehouse and
-returns rows, every shell command names something that exists, and the README's figures are the
-ones the benchmarks last wrote to bench/results/."""
+returns rows, every shell command names something that exists (a make target, a module, a script,
+the project's vars) and the ones that open the warehouse run as written, and the README's figures
+are the ones the benchmarks last wrote to bench/results/. (`make build`, `make test` and the
+benchmarks themselves run in CI and write those results; a test cannot run them.)"""
 
 from __future__ import annotations
 
@@ -187,3 +189,34 @@ def test_the_marts_folder_lists_every_table_of_the_marts_schema(warehouse, tmp_p
         row[0] for row in warehouse.sql("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
     }
     assert set(listed.stdout.split()) == tables
+
+
+@pytest.mark.warehouse
+def test_the_sql_face_commands_of_the_docs_run(tmp_path) -> None:
+    """The commands that open the warehouse (the DuckDB CLI of the setup, the Python one-liner)
+    and the CLI's copy of a CSV log run as written, in a folder holding a copy of the test
+    warehouse as warehouse.duckdb and a small orders.csv."""
+    import os
+    import shutil
+    import subprocess
+
+    source = os.environ.get("RECWAREHOUSE_TEST_DB")
+    if not source or not Path(source).exists():
+        pytest.fail("no test warehouse: run `make test` (it builds one and sets RECWAREHOUSE_TEST_DB)")
+    shutil.copy(source, tmp_path / "warehouse.duckdb")
+    (tmp_path / "orders.csv").write_text(
+        "customer,sku,ts,qty\nc1,s1,2026-01-05 10:00:00,2\nc2,s1,2026-01-06 11:00:00,1\n"
+    )
+    (tmp_path / "mylog").mkdir()
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    ran = 0
+    for doc, command in _commands():
+        words = shlex.split(command)
+        if not (words[0].endswith("duckdb") or (words[0].endswith("python") and words[1] == "-c")):
+            continue
+        words[0] = str(ROOT / ".venv" / "bin" / Path(words[0]).name)
+        result = subprocess.run(words, cwd=tmp_path, input="select 42;\n", capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{doc}: {command}\n{result.stdout[-1000:]}{result.stderr[-1000:]}"
+        ran += 1
+    assert ran >= 3
+    assert (tmp_path / "mylog" / "interactions.parquet").exists()
