@@ -220,3 +220,42 @@ def test_the_sql_face_commands_of_the_docs_run(tmp_path) -> None:
         ran += 1
     assert ran >= 3
     assert (tmp_path / "mylog" / "interactions.parquet").exists()
+
+
+@pytest.mark.warehouse
+def test_every_make_dbt_and_script_command_of_the_docs_runs_dry(tmp_path) -> None:
+    """What a test cannot run for real, it runs dry: each `dbt` command as `dbt ls` with the same
+    selection, vars and target (so a selector or a var that does not parse fails here), each bench
+    script and CLI module with `--help`. (`make` targets are checked to exist above: `make -n`
+    still runs a recipe line that calls make again, so it is no dry run.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    bin_dir = Path(sys.executable).parent
+    checked = 0
+    for doc, command in _commands():
+        words = shlex.split(command.replace("$PWD", str(ROOT)))
+        while words and re.match(r"^[A-Z_]+=", words[0]):
+            words = words[1:]
+        program = words[0]
+        if program == "dbt":
+            options = []
+            for flag in ("--select", "--vars", "--target"):
+                if flag in words:
+                    options += [flag, words[words.index(flag) + 1]]
+            if "--target" not in options:
+                options += ["--target", "test"]
+            if "spark" in options:
+                continue  # the Spark environment has its own checks (make test-spark)
+            run = [str(bin_dir / "dbt"), "ls", "--quiet", *options]
+        elif program.endswith("python") and words[1] != "-c" and words[1:3] != ["-m", "recwarehouse.publish"]:
+            run = [str(bin_dir / "python"), *words[1:3], "--help"] if words[1] == "-m" else [
+                str(bin_dir / "python"), words[1], "--help"]  # fmt: skip
+        else:
+            continue
+        result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{doc}: {command}\n{result.stdout[-1500:]}{result.stderr[-1500:]}"
+        checked += 1
+    assert checked >= 4
