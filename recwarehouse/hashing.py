@@ -32,15 +32,6 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
 
 
-def batches_fingerprint(batches: Iterable) -> str:
-    """`frame_fingerprint` of the rows of a stream of Arrow record batches, one batch in memory at
-    a time (row hashes do not depend on how the rows are batched)."""
-    digest = hashlib.sha256()
-    for batch in batches:
-        digest.update(pd.util.hash_pandas_object(batch.to_pandas(), index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
 def text_fingerprint(text: str, digits: int = 64) -> str:
     """SHA-256 (hex, the first `digits`) of a text."""
     return hashlib.sha256(text.encode()).hexdigest()[:digits]
