@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from scipy.linalg import lapack
 from sklearn.metrics.pairwise import cosine_similarity
 
+from recwarehouse import thread_limit
 from recwarehouse.interactions.matrix import (
     Fold,
     repeat_weight,
@@ -58,6 +63,42 @@ def test_ease_matches_a_ridge_regression_per_item() -> None:
         assert b[j, j] == 0.0
     with pytest.raises(ValueError, match="lambda"):
         ease_weights(X, 0.0)
+
+
+def test_ease_is_the_same_bit_for_bit_while_other_models_change_the_thread_setting() -> None:
+    # dbt runs Python models side by side in one process, and the BLAS thread setting is the
+    # process's: a model beside EASE entering or leaving its `thread_limit` must not reach EASE's
+    # factorisation, whose sums go in another order on two threads
+    rng = np.random.default_rng(5)
+    x = sp.random(3000, 1500, density=0.03, format="csr", random_state=rng, dtype=np.float32)
+    x.data[:] = 1.0
+    reference = ease_weights(x, 50.0)
+    gram = np.asfortranarray((x.T @ x).toarray())
+    gram[np.diag_indices(gram.shape[0])] += np.float32(50.0)
+    with thread_limit(2):  # the premise: two threads factorise to other bits
+        two = lapack.spotri(lapack.spotrf(gram, lower=0, clean=0)[0], lower=0)[0]
+    with thread_limit(1):
+        one = lapack.spotri(lapack.spotrf(gram, lower=0, clean=0)[0], lower=0)[0]
+    assert not np.array_equal(np.triu(one), np.triu(two))
+
+    done = threading.Event()
+
+    def beside() -> None:  # another model, entering and leaving its own settings over and over
+        while not done.is_set():
+            with thread_limit(2):
+                time.sleep(0.0005)
+            with thread_limit(1):
+                time.sleep(0.0005)
+
+    other = threading.Thread(target=beside)
+    other.start()
+    try:
+        again = [ease_weights(x, 50.0) for _ in range(4)]
+    finally:
+        done.set()
+        other.join()
+    for b in again:
+        assert np.array_equal(b, reference)
 
 
 def test_itemknn_is_cosine_with_a_zero_diagonal() -> None:

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
-from recwarehouse import threads
+from recwarehouse import thread_limit, threads
 
 REPEAT_WEIGHTS = {
     "binary": lambda c: np.ones_like(c, dtype=np.float32),
@@ -319,5 +318,5 @@ def scored_chunks(
         for lo in starts:
             yield one(lo)
         return
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+    with thread_limit(1), ThreadPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(one, starts)

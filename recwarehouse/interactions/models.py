@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack
-from threadpoolctl import threadpool_limits
 
 from recwarehouse import thread_limit, threads
 from recwarehouse.boosting import lightgbm_ranker, predicting
@@ -168,10 +167,11 @@ def ease_weights(x: sp.spmatrix | np.ndarray, lam: float) -> np.ndarray:
     n = x.shape[1]
     gram = np.asfortranarray((x.T @ x).toarray().astype(np.float32))
     gram[np.diag_indices(n)] += np.float32(lam)
-    # one BLAS thread: a factorisation split over threads sums in another order, and B (so the
-    # lists) would depend on the thread count; on one thread it is the same on every machine, and
-    # no slower here (4,000 items: 0.6 s against 0.9 s on two)
-    with threadpool_limits(limits=1):
+    # one BLAS thread, held: a factorisation split over threads sums in another order, and B (so
+    # the lists) would depend on the thread count, or on a model beside it changing the setting
+    # mid-way; on one thread it is the same on every machine, and no slower here (4,000 items:
+    # 0.6 s against 0.9 s on two)
+    with thread_limit(1, hold=True):
         chol, info = lapack.spotrf(gram, lower=0, overwrite_a=1, clean=0)
         if info != 0:
             raise np.linalg.LinAlgError(f"EASE: X'X + {lam} I is not positive definite (potrf info {info})")
@@ -206,7 +206,7 @@ def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
     # BPR: one thread, because parallel SGD (hogwild) would make the factors differ run to run; no
     # BLAS either, so no process-wide thread limit: its fits run beside other work (`all_candidates`).
     # ALS runs its own threads (and implicit checks BLAS when it is made): BLAS inside them must not
-    with nullcontext() if kind == "bpr" else threadpool_limits(limits=1):
+    with nullcontext() if kind == "bpr" else thread_limit(1):
         if kind == "bpr":
             model = BayesianPersonalizedRanking(
                 factors=int(params["factors"]),
