@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recwarehouse.trainer_ranking import rankers
 from recwarehouse.trainer_ranking.rankers import (
     LightGBMLambdaRanker,
+    LogisticRegressionRanker,
+    RandomForestRanker,
     TrainingSet,
     candidate_rankers,
     feature_columns,
@@ -74,6 +77,8 @@ def test_learned_models_beat_random_and_registry_is_deterministic() -> None:
     ndcg = a[a.stage == "candidate"].set_index("algorithm").ndcg_at_k
     assert ndcg["lightgbm_lambdarank"] > ndcg["random"] + 0.2
     assert ndcg["lightgbm_classifier"] > ndcg["random"] + 0.2
+    assert ndcg["logistic_regression"] > ndcg["random"] + 0.2
+    assert ndcg["random_forest"] > ndcg["random"] + 0.2
     assert a.is_selected.sum() == 2  # the chosen candidate and its serving refit
     serving = a[a.stage == "serving"].iloc[0]
     assert serving.algorithm == a[(a.stage == "candidate") & a.is_selected].iloc[0].algorithm
@@ -98,6 +103,36 @@ def test_every_ranker_scores_in_unit_interval(ranker) -> None:
     ranker.fit(ex[ex.split == "train"])
     s = ranker.score(ex[ex.split == "validation"])
     assert np.all((s >= 0) & (s <= 1)) and len(s) == (ex.split == "validation").sum()
+
+
+def test_the_forest_is_bounded_and_the_same_on_any_thread_count(monkeypatch) -> None:
+    ex = toy_examples(3)
+    train, valid = ex[ex.split == "train"], ex[ex.split == "validation"]
+    one = RandomForestRanker(seed=5).fit(train, max_threads=1)
+    two = RandomForestRanker(seed=5).fit(train, max_threads=2)
+    np.testing.assert_array_equal(one.score(valid), two.score(valid))
+    assert one.params["max_samples"] == len(train) // 2  # fewer rows than the cap: half of them
+    monkeypatch.setattr(rankers, "RF_MAX_SAMPLES", 100)
+    capped = RandomForestRanker(seed=5).fit(train)
+    assert capped.params["max_samples"] == 100
+    assert all(tree.tree_.n_node_samples[0] <= 100 for tree in capped.model.estimators_)
+    assert capped.model.get_params()["max_depth"] == rankers.FOREST_PARAMS["max_depth"]
+
+
+def test_logistic_regression_fills_a_missing_feature_with_its_training_median() -> None:
+    ex = toy_examples(4)
+    train, valid = ex[ex.split == "train"].copy(), ex[ex.split == "validation"].copy()
+    train.loc[train.index[::3], "signal"] = np.nan
+    model = LogisticRegressionRanker(seed=1).fit(train)
+    median = np.nanmedian(train["signal"].to_numpy())
+    hidden = valid.copy()
+    hidden["signal"] = np.nan
+    filled = valid.copy()
+    filled["signal"] = median
+    np.testing.assert_allclose(model.score(hidden), model.score(filled))
+    # the signal column carries the label: its coefficient is the largest
+    coefficients = model.model[-1].coef_[0]
+    assert np.argmax(np.abs(coefficients)) == model.features.index("signal")
 
 
 def test_no_training_data_gives_an_empty_typed_registry_and_no_scores() -> None:
