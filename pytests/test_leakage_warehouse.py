@@ -53,7 +53,7 @@ AS_OF_MODELS = [
     (
         "intermediate.int_trainer_rerank_candidates",
         ["target_week", "user_id", "trainer_id"],
-        ["label", "is_explicit_positive", "is_impressed"],
+        ["label", "is_impressed"],
     ),
     ("intermediate.int_segment_workouts_aggregated", None, []),
     ("intermediate.int_segment_workouts_scored", None, []),

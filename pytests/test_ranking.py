@@ -111,24 +111,26 @@ def test_the_forest_is_bounded_and_the_same_on_any_thread_count(monkeypatch) -> 
     one = RandomForestRanker(seed=5).fit(train, max_threads=1)
     two = RandomForestRanker(seed=5).fit(train, max_threads=2)
     np.testing.assert_array_equal(one.score(valid), two.score(valid))
-    assert one.params["max_samples"] == len(train) // 2  # fewer rows than the cap: half of them
-    monkeypatch.setattr(rankers, "RF_MAX_SAMPLES", 100)
+    assert one.params["rows"] == len(train) and one.params["max_samples"] == len(train) // 2
+    monkeypatch.setattr(rankers, "FOREST_MAX_ROWS", 200)
     capped = RandomForestRanker(seed=5).fit(train)
-    assert capped.params["max_samples"] == 100
+    assert capped.params["rows"] == 200 and capped.params["max_samples"] == 100
     assert all(tree.tree_.n_node_samples[0] <= 100 for tree in capped.model.estimators_)
     assert capped.model.get_params()["max_depth"] == rankers.FOREST_PARAMS["max_depth"]
+    again = RandomForestRanker(seed=5).fit(train)  # the sample is seeded
+    np.testing.assert_array_equal(capped.score(valid), again.score(valid))
 
 
-def test_logistic_regression_fills_a_missing_feature_with_its_training_median() -> None:
+def test_logistic_regression_fills_a_missing_feature_with_its_training_mean() -> None:
     ex = toy_examples(4)
     train, valid = ex[ex.split == "train"].copy(), ex[ex.split == "validation"].copy()
     train.loc[train.index[::3], "signal"] = np.nan
     model = LogisticRegressionRanker(seed=1).fit(train)
-    median = np.nanmedian(train["signal"].to_numpy())
+    mean = np.nanmean(train["signal"].to_numpy())
     hidden = valid.copy()
     hidden["signal"] = np.nan
     filled = valid.copy()
-    filled["signal"] = median
+    filled["signal"] = mean
     np.testing.assert_allclose(model.score(hidden), model.score(filled))
     # the signal column carries the label: its coefficient is the largest
     coefficients = model.model[-1].coef_[0]

@@ -36,8 +36,8 @@
         'feedback_recent_weeks', 'feedback_reason_min_people', 'feedback_reason_min_lift',
         'feedback_review_min_feedback', 'recommendation_mode', 'ensemble_rule_weight', 'serving_rule_weights',
         'serving_rule_weight_tolerance', 'serving_min_validation_users', 'max_trainer_list_share',
-        'min_model_lift', 'rerank_candidates', 'rerank_list_size', 'rerank_negative_ratio',
-        'rerank_min_positives', 'long_watch_fraction', 'price_band_lower_quantile', 'price_band_upper_quantile',
+        'min_model_lift', 'rerank_candidates', 'rerank_list_size',
+        'rerank_min_positives', 'price_band_lower_quantile', 'price_band_upper_quantile',
         'price_min_training_bookings', 'price_min_trainer_bookings', 'price_acceptance_prior_strength',
         'segment_as_of_date', 'segment_prior_alpha', 'segment_prior_beta', 'segment_weight_completion',
         'segment_weight_like', 'segment_weight_views', 'freshness_lambda', 'freshness_basis',
@@ -164,9 +164,7 @@
         {%- do errors.append("var 'rerank_candidates' = " ~ var('rerank_candidates')
             ~ " must be >= var 'rerank_list_size' = " ~ var('rerank_list_size')) -%}
     {%- endif -%}
-    {%- do _check_number(errors, 'rerank_negative_ratio', 0, 1000, lower_open=true) -%}
     {%- do _check_number(errors, 'rerank_min_positives', 0, 100000000, integer=true) -%}
-    {%- do _check_number(errors, 'long_watch_fraction', 0, 1) -%}
     {%- do _check_number(errors, 'price_band_lower_quantile', 0, 1, lower_open=true) -%}
     {%- do _check_number(errors, 'price_band_upper_quantile', 0, 1) -%}
     {%- if var('price_band_lower_quantile') is number and var('price_band_upper_quantile') is number

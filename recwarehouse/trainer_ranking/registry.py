@@ -22,11 +22,11 @@ from recwarehouse.hashing import frame_fingerprint, seeded_hash
 from recwarehouse.metrics import METRIC_NAMES, summary_metrics
 from recwarehouse.progress import log
 from recwarehouse.trainer_ranking.rankers import (
+    FOREST_MAX_ROWS,
     FOREST_PARAMS,
     LAMBDARANK_PARAMS,
     LGBM_COMMON,
     LOGISTIC_PARAMS,
-    RF_MAX_SAMPLES,
     LightGBMLambdaRanker,
     Ranker,
     TrainingSet,
@@ -115,7 +115,7 @@ def training_settings(k: int, seed: int, max_training_rows: int | None, feature_
             "max_training_rows": max_training_rows,
             "rankers": {r.name: r.params for r in candidate_rankers(seed, k)},
             "logistic_regression": LOGISTIC_PARAMS,
-            "random_forest": {**FOREST_PARAMS, "max_samples": f"min({RF_MAX_SAMPLES}, half the rows)"},
+            "random_forest": {**FOREST_PARAMS, "max_rows": FOREST_MAX_ROWS},
             "lightgbm": LGBM_COMMON,
             "lambdarank": {**LAMBDARANK_PARAMS, "bags": LightGBMLambdaRanker.bags},
         },

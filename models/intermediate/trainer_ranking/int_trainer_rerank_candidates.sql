@@ -7,8 +7,7 @@
     - popularity   ln(views + 3 * interactions + 1) / ln(that of the most popular trainer), from
                    weeks before the target week (views = video views; interactions = clicks + likes).
     And the outcomes of the week (validation only): `label` (clicked, viewed or liked: the
-    evaluation label), `is_explicit_positive` (liked, or watched at least `long_watch_fraction`
-    on average: the re-ranker's training positive) and `is_impressed`. -#}
+    evaluation label and the re-ranker's training label) and `is_impressed` (shown). -#}
 
 with
 
@@ -49,8 +48,6 @@ outcomes as (
         weekly.trainer_id,
         weekly.event_week,
         weekly.is_engaged,
-        weekly.likes > 0 or coalesce(weekly.mean_watch_fraction, 0) >= {{ var('long_watch_fraction') }}
-            as is_explicit_positive,
         weekly.impressions > 0 as is_impressed
     from weekly
     inner join target_weeks
@@ -76,7 +73,6 @@ final as (
         {{ days_between('popularity.trainer_newest_workout_at', 'blended.target_week') }} as newest_workout_age_days,
         round(coalesce(popularity.popularity, 0), 12) as popularity,
         case when coalesce(outcomes.is_engaged, false) then 1 else 0 end as label,
-        coalesce(outcomes.is_explicit_positive, false) as is_explicit_positive,
         coalesce(outcomes.is_impressed, false) as is_impressed,
         blended.target_week
     from blended

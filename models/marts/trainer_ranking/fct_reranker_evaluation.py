@@ -11,7 +11,7 @@ from recwarehouse.trainer_ranking.trainer_sets import trainer_sets
 def model(dbt, session):
     dbt.config(materialized="table")
     data = tables(dbt, session)
-    k = int(dbt.config.get("rerank_list_size"))
+    k = int(dbt.config.get("k"))  # the length of the lists users are served
     validation = "split = 'validation'"
     blended = data.read(dbt.ref("int_trainer_scores_blended"), where=validation, order="user_id, trainer_id")
     candidates = data.read(dbt.ref("int_trainer_rerank_candidates"), where=validation, order="user_id, base_rank")
