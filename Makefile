@@ -13,6 +13,8 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 export RECWAREHOUSE_INTERACTIONS_TEST_DB ?= $(CURDIR)/test_interactions_warehouse.duckdb
+## what the synthetic interactions build printed: a valid log must print no warning (a test reads it)
+export RECWAREHOUSE_INTERACTIONS_BUILD_LOG ?= $(CURDIR)/logs/test_interactions_build.log
 TEST_INTERACTIONS := data/test_interactions
 # one thread setting for dbt, DuckDB, LightGBM, scikit-learn and BLAS; OpenMP waits passively, so
 # a busy core never makes LightGBM's threads spin (issue 15). The activated .venv sets both too.
@@ -128,7 +130,9 @@ $(TEST_INTERACTIONS)/interactions.parquet: recwarehouse/demo/interactions.py | $
 	$(BIN)/python -m recwarehouse.demo.interactions --interactions 20000 --users 600 --items 400 --seed 11 --repeat-rate 0.2 --out $(TEST_INTERACTIONS)
 interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
 	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
-	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, evaluation_users: 400, artifacts_path: $(CURDIR)/artifacts/test_interactions}'
+	mkdir -p $(dir $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG))
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, evaluation_users: 400, artifacts_path: $(CURDIR)/artifacts/test_interactions}' \
+	  > $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG) 2>&1; status=$$?; cat $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG); exit $$status
 
 ## the docs-site test drives Debian's chromium through chromium-driver
 system-deps-browser:

@@ -8,6 +8,11 @@ validated on W-1, so every list is what the warehouse would have served on W's M
 rates come from the logged events of week W. The logs were not produced by these lists, so this is
 an offline replay (does the list agree with what users went on to do?), the stand-in for an A/B
 test, not one. Runs in its own DuckDB file so the main warehouse is untouched.
+
+Each week is also re-ranked by the second stage (`fct_trainer_recommendations_reranked`, on the
+auto mode's base stage), and its top K set beside the lists served in auto mode: clicks per list
+(listed trainers the user clicked that week), engagement per list, the most listed trainer's share
+and intra-list diversity, so the design's "5-10% more clicks" is measured.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from recwarehouse.trainer_ranking.rerank import intra_list_similarity  # noqa: E402
+from recwarehouse.trainer_ranking.trainer_sets import trainer_sets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -49,6 +59,7 @@ def main() -> None:
         return week1 + timedelta(weeks=i - 1)
 
     t0 = time.perf_counter()
+    lists = []  # per week: the auto mode's served top K and the second stage's
     for i in a.weeks:
         for j, mode in enumerate(MODES):
             vars_ = (
@@ -57,6 +68,9 @@ def main() -> None:
             )
             select = "+fct_recommendations_served" if j == 0 else "ml_serving_selection+"
             dbt(["build", "--select", select, "--indirect-selection", "cautious", "--vars", vars_], db)
+            if j == 0:
+                dbt(["build", "--select", "fct_trainer_recommendations_reranked", "--vars", vars_], db)
+                lists.append(week_lists(db, monday(i)))
             print(f"served week {i} ({monday(i)}) in {mode} mode  [{time.perf_counter() - t0:.0f} s]", flush=True)
     dbt(["build", "--select", "fct_recommendation_outcomes", "--vars", f"{{raw_data_path: {a.data}}}"], db)
 
@@ -104,6 +118,62 @@ def main() -> None:
             from marts.fct_recommendation_outcomes group by 1 order by 3 desc
             """
         )
+    )
+
+    print(served_against_reranked(db, pd.concat(lists, ignore_index=True)))
+
+
+def week_lists(db: Path, week: date) -> pd.DataFrame:
+    """The serve week's lists in auto mode (top K) and re-ranked by the second stage (its top K)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        served = con.sql(
+            f"select user_id, trainer_id, rank from marts.fct_trainer_recommendations where serve_week = date '{week}'"
+        ).df()
+        k = int(served["rank"].max())
+        reranked = con.sql(
+            "select user_id, trainer_id, rank from marts.fct_trainer_recommendations_reranked"
+            f" where split = 'serve' and target_week = date '{week}' and rank <= {k}"
+        ).df()
+    return pd.concat([served.assign(lists="served (auto)"), reranked.assign(lists="re-ranked")]).assign(week=week)
+
+
+def served_against_reranked(db: Path, lists: pd.DataFrame) -> str:
+    """Clicks and engagement per list, the most listed trainer's share and intra-list diversity,
+    over every week, for the lists served in auto mode and the second stage's."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        weekly = con.sql(
+            "select user_id, trainer_id, event_week as week, clicks > 0 as clicked, is_engaged"
+            " from intermediate.int_user_trainer_weeks_aggregated"
+        ).df()
+        sets = trainer_sets(
+            con.sql("select trainer_id, speciality from staging.stg_platform__trainer_specialities").df(),
+            con.sql("select trainer_id, workout_type from staging.stg_platform__workouts").df(),
+        )
+    weekly["week"] = pd.to_datetime(weekly["week"]).dt.date
+    joined = lists.merge(weekly, on=["user_id", "trainer_id", "week"], how="left")
+    joined[["clicked", "is_engaged"]] = joined[["clicked", "is_engaged"]].fillna(False).astype(int)
+    rows = []
+    for name, group in joined.groupby("lists", sort=False):
+        n_lists = group[["week", "user_id"]].drop_duplicates().shape[0]
+        per_week = group.groupby("week")
+        top_share = per_week.apply(lambda g: g.groupby("trainer_id").size().max() / g["user_id"].nunique()).mean()
+        varied = per_week.apply(lambda g: 1 - intra_list_similarity(g, sets).mean()).mean()
+        rows.append(
+            {
+                "lists": name,
+                "lists_served": n_lists,
+                "clicks_per_list": group["clicked"].sum() / n_lists,
+                "engaged_per_list": group["is_engaged"].sum() / n_lists,
+                "top_trainer_share": top_share,
+                "intra_list_diversity": varied,
+            }
+        )
+    table = pd.DataFrame(rows)
+    base = table.iloc[0]
+    table["clicks_vs_served"] = table["clicks_per_list"] / base["clicks_per_list"] - 1
+    return (
+        "\nserved (auto) against re-ranked, every week (clicks per list: listed trainers the user clicked"
+        " that week):\n" + table.round(4).to_string(index=False)
     )
 
 

@@ -3,10 +3,27 @@ and text ids, EASE pushed over its memory cap, so the paths MovieLens 100K does 
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 from conftest import HISTORY_ITEMS_LISTED
 
 pytestmark = pytest.mark.warehouse
+
+
+def test_a_valid_log_without_an_items_file_builds_without_a_warning() -> None:
+    log = Path(os.environ.get("RECWAREHOUSE_INTERACTIONS_BUILD_LOG", ""))
+    if not log.is_file():
+        pytest.fail("no log of the synthetic interactions build: run `make interactions-build`")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text())  # without the terminal's colours
+    assert "Done. PASS=" in text
+    # dbt's warnings, and dbt-duckdb's word on documented columns a table lacks (printed as info)
+    said = r"\[WARN|\bwarn(ing)?\b|not present in the database"
+    warnings = [line for line in text.splitlines() if re.search(said, line, re.IGNORECASE)]
+    warnings = [line for line in warnings if not re.search(r"WARN=0\b", line)]
+    assert not warnings, "\n".join(warnings)
 
 
 def test_skipped_models_are_in_the_registry_with_their_reason(synthetic_warehouse) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,25 @@ def test_an_empty_warehouse_gets_every_chart_as_a_picture_that_says_what_to_run(
         assert (tmp_path / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "make movielens" in status["ndcg_recall_by_k"]
     assert "make bench-scale" in status["scale_ladder"]
+    assert "bench/exposure_frontier.py" in status["exposure_frontier"]
+
+
+def test_the_exposure_frontier_draws_from_the_stored_bench_results(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    (tmp_path / "results").mkdir()
+    caps = [
+        {"cap": None, "ndcg": 0.40, "top_share": 0.6, "varied": 0.6},
+        {"cap": 0.5, "ndcg": 0.399, "top_share": 0.5, "varied": 0.6},
+    ]
+    terms = [
+        {"term": t, "weight": 0.1, "ndcg": 0.398, "top_share": 0.55, "varied": 0.62} for t in ("exposure", "diversity")
+    ]
+    world = {"caps": caps, "terms": terms, "chosen_cap": 0.5}
+    stored = {"ndcg_kept": 0.99, "default_cap": 0.5, "worlds": {"a": world, "b": world}}
+    (tmp_path / "results" / "exposure_frontier.json").write_text(json.dumps(stored))
+    status = render(db, tmp_path / "charts", truth=None, backtest_db=None, bench=tmp_path / "out")
+    assert status["exposure_frontier"] == "drawn"
 
 
 def test_the_exposure_price_feedback_and_scale_charts_draw_from_their_sources(tmp_path: Path) -> None:

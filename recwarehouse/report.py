@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
@@ -36,6 +37,7 @@ CHARTS = {
     "exposure": "trainer exposure: Lorenz curve and share of lists per trainer",
     "rejects": "reject reasons per raw table",
     "scale_ladder": "the scale ladder (bench/scale.py)",
+    "exposure_frontier": "the exposure frontier: next week's NDCG against the most listed trainer's share",
     "price_bands": "price bands per trainer: the band, the suggestion and the current price",
     "goal_speciality_feedback": "the goal map against what people say: wrong-speciality rate per goal and speciality",
 }
@@ -44,13 +46,13 @@ DPI = 110
 # the docs site's pages (routes of `target/index.html#!/...`) and the charts each embeds; the
 # docs-site test checks them in a browser and `make docs-screenshots` photographs them
 DOCS_PAGES = {
-    "overview": ["leaderboard", "exposure", "rejects", "scale_ladder"],
+    "overview": ["leaderboard", "exposure", "exposure_frontier", "rejects", "scale_ladder"],
     "model/model.recwarehouse.fct_ranker_leaderboard": ["leaderboard"],
     "model/model.recwarehouse.fct_interaction_eval_summary": ["ndcg_recall_by_k"],
     "model/model.recwarehouse.fct_segment_mmr_tradeoff": ["mmr_tradeoff"],
     "model/model.recwarehouse.fct_segment_diversity_comparison": ["mmr_tradeoff"],
     "model/model.recwarehouse.fct_recommendation_outcomes": ["backtest"],
-    "model/model.recwarehouse.fct_trainer_exposure": ["exposure"],
+    "model/model.recwarehouse.fct_trainer_exposure": ["exposure", "exposure_frontier"],
     "model/model.recwarehouse.stg_platform__events_rejected": ["rejects"],
     "model/model.recwarehouse.fct_trainer_price_suggestions": ["price_bands"],
     "model/model.recwarehouse.fct_goal_speciality_feedback": ["goal_speciality_feedback"],
@@ -340,6 +342,44 @@ def scale_ladder(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
     return fig
 
 
+def exposure_frontier(con: duckdb.DuckDBPyConnection, ctx: dict) -> plt.Figure:
+    """From the frontier bench's stored results (bench/results/exposure_frontier.json, beside the
+    benchmark output folder), not the warehouse."""
+    path = ctx["bench"].parent / "results" / "exposure_frontier.json"
+    if not path.exists():
+        raise MissingDataError("no stored frontier (python bench/exposure_frontier.py writes it)")
+    stored = json.loads(path.read_text())
+    worlds, kept, default = stored["worlds"], stored["ndcg_kept"], stored["default_cap"]
+    columns = min(3, len(worlds))
+    rows = -(-len(worlds) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    for ax, (name, world) in zip(axes.flat, worlds.items(), strict=False):
+        uncapped = world["caps"][0]["ndcg"]
+        caps = world["caps"]
+        ax.plot([p["top_share"] for p in caps], [100 * p["ndcg"] / uncapped for p in caps], marker="o", label="cap")
+        for p in caps[1:]:
+            ax.annotate(f"{p['cap']:g}", (p["top_share"], 100 * p["ndcg"] / uncapped), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        for term, style in (("exposure", "--"), ("diversity", ":")):
+            points = [caps[0]] + [p for p in world["terms"] if p["term"] == term]
+            ax.plot([p["top_share"] for p in points], [100 * p["ndcg"] / uncapped for p in points],
+                    linestyle=style, marker=".", label=f"re-ranker {term} term")  # fmt: skip
+        at = next((p for p in caps if p["cap"] == default), None)
+        if at is not None:
+            ax.scatter([at["top_share"]], [100 * at["ndcg"] / uncapped], s=120, facecolors="none",
+                       edgecolors="red", zorder=3, label=f"default cap {default:g}")  # fmt: skip
+        ax.axhline(100 * kept, color="gray", linestyle=":", linewidth=1)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("most listed trainer's share of lists")
+        ax.set_ylabel("NDCG@K, % of uncapped")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    for ax in list(axes.flat)[len(worlds) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"Exposure frontier, next week (grey line: {kept:.0%} of the uncapped NDCG)", fontsize=11)
+    return fig
+
+
 DRAW: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], plt.Figure]] = {
     "leaderboard": leaderboard,
     "ndcg_recall_by_k": ndcg_recall_by_k,
@@ -348,6 +388,7 @@ DRAW: dict[str, Callable[[duckdb.DuckDBPyConnection, dict], plt.Figure]] = {
     "exposure": exposure,
     "rejects": rejects,
     "scale_ladder": scale_ladder,
+    "exposure_frontier": exposure_frontier,
     "price_bands": price_bands,
     "goal_speciality_feedback": goal_speciality_feedback,
 }

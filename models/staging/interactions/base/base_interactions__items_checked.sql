@@ -1,7 +1,9 @@
 {{ config(materialized='table') }}
 
 {#- The item catalogue from the configured adapter, with contract checks: a null or duplicate
-    item_id is rejected (of a duplicate id, the first valid row is kept). -#}
+    item_id is rejected (of a duplicate id, the first valid row is kept). Every adapter gives the
+    same columns: MovieLens's genre flags are null for the others (and its category string is),
+    so the table matches its documented columns whatever the input. -#}
 
 with
 
@@ -19,12 +21,18 @@ source as (
         select
             item_id,
             title,
+            {%- for g in range(19) %}
+                cast(null as int) as genre_{{ g }},
+            {%- endfor %}
             categories
         from {{ source('interactions', 'items') }}
     {%- else -%}
         select
             cast(null as {{ dbt.type_string() }}) as item_id,
             cast(null as {{ dbt.type_string() }}) as title,
+            {%- for g in range(19) %}
+                cast(null as int) as genre_{{ g }},
+            {%- endfor %}
             cast(null as {{ dbt.type_string() }}) as categories
         where false
     {%- endif %}
