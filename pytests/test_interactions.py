@@ -445,6 +445,35 @@ def test_validation_and_test_lists_cover_the_users_with_targets_and_serve_lists_
     }
 
 
+def test_ease_without_decay_takes_eases_tau_0_scores_and_fits_its_best_lambda_once(monkeypatch) -> None:
+    from recwarehouse.interactions import models as first_stage
+
+    history, targets, item_scores = _three_folds()
+    base = dict(n=20, k=5, list_length=10, lambdas=(5.0, 50.0, 500.0), taus=(0.0, 5.0), knn_neighbours=10)
+    alone = first_stage.all_candidates(history, targets, item_scores, FirstStage(**base, models=("ease_no_decay",)))
+    fits = []
+    real_fit = first_stage.fit_model
+    monkeypatch.setattr(
+        first_stage,
+        "fit_model",
+        lambda model, fold, params, seed: (
+            fits.append((model, fold.shape, params)) or real_fit(model, fold, params, seed)
+        ),
+    )
+    both = first_stage.all_candidates(
+        history, targets, item_scores, FirstStage(**base, models=("ease", "ease_no_decay"))
+    )
+    plain = both[0].frame().query("model == 'ease_no_decay'").reset_index(drop=True)
+    reference = alone[0].frame().query("model == 'ease_no_decay'").reset_index(drop=True)
+    columns = ["fold", "user_id", "item_id", "score", "rank", "params"]
+    # the same choice, grid and lists (serve lists only where it could be served: without EASE beside it)
+    pd.testing.assert_frame_equal(plain[columns], reference.query("fold != 'serve'").reset_index(drop=True)[columns])
+    no_decay_fits = [f for f in fits if f[0] == "ease_no_decay"]
+    # three lambdas were scored by EASE at tau 0: only the best is fitted on validation, then on test
+    assert len(no_decay_fits) == 2
+    assert len([f for f in fits if f[0] == "ease"]) == 3 + 2
+
+
 def test_a_model_outside_the_pool_behind_a_pool_model_on_validation_has_no_serve_lists(monkeypatch) -> None:
     """BPR (outside the re-ranker's pool) behind item kNN on validation can never be served: it is
     listed on validation and test only, and the run log says why. Alone, or ahead, it keeps them."""

@@ -448,12 +448,22 @@ def _tune(
     s: FirstStage,
     rows: np.ndarray | None = None,
     prefit: dict | None = None,
+    known: dict[str, float] | None = None,
 ) -> tuple[dict, list[dict], object]:
     """The grid setting with the best validation NDCG@k (first of equals) over the fold's `rows`
     (default: every user), the whole grid, and the best setting's fit on the validation fold
-    (reused for that fold's lists). `prefit`: fit key -> a future of (fit, seconds) started earlier."""
+    (reused for that fold's lists). `prefit`: fit key -> a future of (fit, seconds) started earlier.
+    `known`: settings (`_setting_key`) already scored on this fold by another model that lists the
+    same way (EASE without decay is EASE's tau 0): their NDCG is taken, not refitted, and only the
+    best setting is fitted."""
     best, best_ndcg, tried, fitted, best_fitted = None, -1.0, [], {}, None
     for params in _grid(model, s):
+        if known and _setting_key(params) in known:
+            score = known[_setting_key(params)]
+            tried.append({**params, "validation_ndcg": round(score, 9)})
+            if score > best_ndcg + 1e-12:
+                best, best_ndcg, best_fitted = params, score, None
+            continue
         shape_key = _fit_key(params)
         if shape_key not in fitted:
             future = (prefit or {}).pop(shape_key, None)
@@ -470,7 +480,27 @@ def _tune(
         tried.append({**params, "validation_ndcg": round(score, 9)})
         if score > best_ndcg + 1e-12:
             best, best_ndcg, best_fitted = params, score, fitted[shape_key]
+    if best_fitted is None:  # the best setting's NDCG was known: fit it once, for the fold's lists
+        best_fitted = fit_model(model, fold, best, s.seed)
     return best, tried, best_fitted
+
+
+def _setting_key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def known_scores(model: str, tuned: dict[str, list[dict]]) -> dict[str, float] | None:
+    """Validation NDCG@k another model already measured for `model`'s settings: EASE without decay
+    is EASE's grid at tau 0 (the same factorisation, the same lists), so its lambdas need no
+    second fit."""
+    if model != "ease_no_decay" or "ease" not in tuned:
+        return None
+    scores = {}
+    for t in tuned["ease"]:
+        setting = {k: v for k, v in t.items() if k != "validation_ndcg"}
+        if setting["tau"] == 0.0:
+            scores[_setting_key(setting)] = float(t["validation_ndcg"])
+    return scores
 
 
 class ListBuilder:
@@ -661,10 +691,13 @@ def all_candidates(
                 early[(name, _fit_key(params))] = background.submit(_timed_fit, "bpr", folds[name], params, s.seed)
     tuning_targets = FoldTargets(validation, val_targets)
     pool_best: tuple[str, float] | None = None
+    grids: dict[str, list[dict]] = {}  # each model's validation grid, for `known_scores`
     for model in cf_models:
         t0 = time.perf_counter()
         prefit = {key: early.pop((n, key)) for (n, key) in list(early) if n == "validation"} if model == "bpr" else {}
-        params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"], prefit)
+        known = known_scores(model, grids)
+        params, tried, tuned = _tune(model, validation, tuning_targets, s, listed["validation"], prefit, known)
+        grids[model] = tried
         best_ndcg = max(t["validation_ndcg"] for t in tried)
         log(
             f"{model}: chose {json.dumps(params, sort_keys=True)} on validation NDCG@{s.k} "
