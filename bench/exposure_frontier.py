@@ -11,9 +11,11 @@ Per world (built as bench/served_vs_oracle.py builds it: on N weeks, judged on w
   - the re-ranker's terms: the serve week's candidates re-ranked by `greedy_rerank` with each
     diversity and exposure weight of TERMS (no learned score: the terms alone), cut to K.
 The default cap is the smallest of CAPS that keeps at least NDCG_KEPT (99%) of the uncapped lists'
-NDCG@K on every world; each world's own point (the smallest cap that keeps 99% there) is printed
-beside it. Writes bench/results/exposure_frontier.json, which `make report` charts for the docs
-site (the `exposure_frontier` chart).
+NDCG@K on every bench world (those of bench/ranking_vs_oracle.py); the two worlds of other seeds
+check it. Each world's own point (the smallest cap that keeps 99% there) is printed beside it.
+`--stored` prints the stored results again without measuring. Writes
+bench/results/exposure_frontier.json, which `make report` charts for the docs site (the
+`exposure_frontier` chart).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ranking_vs_oracle import WORLDS  # noqa: E402
 from served_vs_oracle import OUT, SERVED_WORLDS, build, cut_week, report, reserve  # noqa: E402
 
 from recwarehouse.trainer_ranking.rerank import (  # noqa: E402
@@ -46,7 +50,7 @@ NDCG_KEPT = 0.99  # issue 36: the default keeps at least 99% of the uncapped NDC
 
 def cap_point(world, cap: float | None) -> dict:
     """The served lists under `cap`, scored on next week."""
-    name = "warehouse.duckdb" if cap is None else reserve(world, f"{{max_trainer_list_share: {cap}}}")
+    name = reserve(world, f"{{max_trainer_list_share: {'null' if cap is None else cap}}}")
     table, s = report(world, name)
     served = table.iloc[1]
     return {"ndcg": float(served["ndcg"]), "top_share": float(served["top_share"]), "varied": float(served["varied"])}
@@ -101,48 +105,78 @@ def smallest_cap_keeping(points: list[dict], uncapped: float) -> float | None:
     return min(kept) if kept else None
 
 
+def default_cap(worlds: dict[str, dict]) -> float | None:
+    """The smallest cap of CAPS that keeps NDCG_KEPT of the uncapped NDCG@K on every given world."""
+    kept = [
+        cap for cap in CAPS[1:] if all(
+            next(p for p in w["caps"] if p["cap"] == cap)["ndcg"] >= NDCG_KEPT * w["caps"][0]["ndcg"]
+            for w in worlds.values()
+        )
+    ]  # fmt: skip
+    return min(kept) if kept else None
+
+
+def show(worlds: dict[str, dict]) -> float | None:
+    """Print every world's frontier and the default cap: chosen on the bench worlds (WORLDS),
+    checked on the worlds of other seeds (OTHER_SEEDS). Returns the default."""
+    for name, w in worlds.items():
+        uncapped = w["caps"][0]["ndcg"]
+        print(f"\n== {name}: next week's NDCG@K against the most listed trainer's share")
+        print(f"{'lists':<26}{'NDCG':>8}{'% uncapped':>12}{'top share':>11}{'varied':>8}")
+        named = [("uncapped" if p["cap"] is None else f"cap {p['cap']:g}", p) for p in w["caps"]]
+        named += [(f"re-ranker {p['term']} {p['weight']:g}", p) for p in w["terms"]]
+        for label, p in named:
+            kept = 100 * p["ndcg"] / uncapped
+            print(f"{label:<26}{p['ndcg']:>8.4f}{kept:>11.1f}%{p['top_share']:>10.0%}{p['varied']:>8.3f}")
+    bench = {n: w for n, w in worlds.items() if n in {x.name for x in WORLDS}}
+    default = default_cap(bench)
+    print(
+        f"\nthe default: the smallest cap that keeps {NDCG_KEPT:.0%} of the uncapped NDCG@K on every bench world"
+        f" ({', '.join(bench)}): {default}; the worlds of other seeds check it"
+    )
+    print(f"{'world':<14}{'own point':>10}{'top share at the default':>27}{'NDCG kept':>11}")
+    for name, w in worlds.items():
+        uncapped = w["caps"][0]
+        at = next((p for p in w["caps"] if p["cap"] == default), uncapped)
+        own = w["chosen_cap"]
+        role = "" if name in bench else "  (other seed: a check)"
+        print(
+            f"{name:<14}{'none' if own is None else f'{own:g}':>10}"
+            f"{uncapped['top_share']:>16.0%} -> {at['top_share']:<6.0%}"
+            f"{100 * at['ndcg'] / uncapped['ndcg']:>10.2f}%{role}"
+        )
+    return default
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worlds", nargs="*", default=[w.name for w in SERVED_WORLDS], help="names from SERVED_WORLDS")
+    ap.add_argument("--stored", action="store_true", help="print the stored results again, measuring nothing")
     a = ap.parse_args()
+    if a.stored:
+        stored = json.loads(RESULTS.read_text())
+        print(f"(the frontier stored in {RESULTS.name}, measured {stored.get('measured', 'earlier')})")
+        show(stored["worlds"])
+        return
     worlds = {}
     for world in [w for w in SERVED_WORLDS if w.name in a.worlds]:
         if not (OUT / world.name / "labels.duckdb").exists():
             build(world)
         caps = [{"cap": cap, **cap_point(world, cap)} for cap in CAPS]
-        uncapped = caps[0]["ndcg"]
-        terms = term_points(world)
-        worlds[world.name] = {"caps": caps, "terms": terms, "chosen_cap": smallest_cap_keeping(caps, uncapped)}
-        print(f"\n== {world.name} (seed {world.seed}): next week's NDCG@K against the most listed trainer's share")
-        print(f"{'lists':<26}{'NDCG':>8}{'% uncapped':>12}{'top share':>11}{'varied':>8}")
-        named = [("uncapped" if p["cap"] is None else f"cap {p['cap']:g}", p) for p in caps]
-        named += [(f"re-ranker {p['term']} {p['weight']:g}", p) for p in terms]
-        for name, p in named:
-            kept = 100 * p["ndcg"] / uncapped
-            print(f"{name:<26}{p['ndcg']:>8.4f}{kept:>11.1f}%{p['top_share']:>10.0%}{p['varied']:>8.3f}")
-    default = None
-    if worlds:
-        common = [
-            c for c in CAPS[1:] if all(
-                next(p for p in w["caps"] if p["cap"] == c)["ndcg"] >= NDCG_KEPT * w["caps"][0]["ndcg"]
-                for w in worlds.values()
-            )
-        ]  # fmt: skip
-        default = min(common) if common else None
-        print(f"\nthe smallest cap that keeps {NDCG_KEPT:.0%} of the uncapped NDCG@K on every world: {default}")
-        print(f"{'world':<14}{'own point':>10}{'top share':>22}{'NDCG kept at the default':>26}")
-        for name, w in worlds.items():
-            uncapped = w["caps"][0]
-            at = next((p for p in w["caps"] if p["cap"] == default), uncapped)
-            own = w["chosen_cap"]
-            print(
-                f"{name:<14}{'none' if own is None else f'{own:g}':>10}"
-                f"{uncapped['top_share']:>12.0%} -> {at['top_share']:<6.0%}"
-                f"{100 * at['ndcg'] / uncapped['ndcg']:>25.1f}%"
-            )
+        worlds[world.name] = {
+            "caps": caps,
+            "terms": term_points(world),
+            "chosen_cap": smallest_cap_keeping(caps, caps[0]["ndcg"]),
+        }
+    default = show(worlds)
     if set(a.worlds) >= {w.name for w in SERVED_WORLDS}:
-        RESULTS.write_text(json.dumps({"ndcg_kept": NDCG_KEPT, "default_cap": default, "worlds": worlds}, indent=1))
-        print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+        measured = str(date.today())
+        RESULTS.write_text(
+            json.dumps(
+                {"ndcg_kept": NDCG_KEPT, "default_cap": default, "measured": measured, "worlds": worlds}, indent=1
+            )
+        )
+        print(f"\nwrote bench/results/{RESULTS.name}")
 
 
 if __name__ == "__main__":

@@ -151,35 +151,45 @@ class GoalPopularityRanker(Ranker):
 
 
 # The scikit-learn candidates, bounded to fit the build's budget (both together add at most 3 s to
-# the demo build, bench/build_speed.py). Logistic regression: standardised features (a missing
-# value is the feature's training mean: the median took 2.8 s on the demo's 294k training rows),
-# L2, Newton-Cholesky (exact in a few iterations: 1.1 s there against 2.1 s for lbfgs). The random
-# forest: a seeded sample of at most FOREST_MAX_ROWS rows, each tree on a bootstrap sample of half
-# of them, depth and leaf size bounded. scikit-learn's trees pay for every row they are handed,
-# sampled or not: 60 trees on the demo's rows took 8.6 s, on 60,000 of them 3.8 s.
+# the demo build, bench/build_speed.py): each fits on a seeded sample of the training rows, so its
+# cost stops growing with the weeks. Logistic regression: at most LOGISTIC_MAX_ROWS rows,
+# standardised features (a missing value is the feature's training mean: the median took 2.8 s on
+# the demo's 294k rows), L2, Newton-Cholesky (exact in a few iterations: 1.1 s on those rows
+# against 2.1 s for lbfgs). The random forest: at most FOREST_MAX_ROWS rows, each tree on a
+# bootstrap sample of half of them, depth and leaf size bounded; scikit-learn's trees pay for every
+# row they are handed, sampled or not (60 trees: 8.6 s on the demo's rows, 3.8 s on 60,000).
 LOGISTIC_PARAMS = {"C": 1.0, "max_iter": 100, "solver": "newton-cholesky"}
-FOREST_PARAMS = {"n_estimators": 50, "max_depth": 8, "min_samples_leaf": 20, "max_features": "sqrt"}
-FOREST_MAX_ROWS = 40_000
+LOGISTIC_MAX_ROWS = 100_000
+FOREST_PARAMS = {"n_estimators": 40, "max_depth": 8, "min_samples_leaf": 20, "max_features": "sqrt"}
+FOREST_MAX_ROWS = 30_000
+
+
+def sampled_rows(n: int, at_most: int, seed: int) -> np.ndarray:
+    """Every row index, or a seeded sample of `at_most` of them, in order."""
+    if n <= at_most:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, at_most, replace=False))
 
 
 @dataclass
 class LogisticRegressionRanker(Ranker):
-    """Logistic regression on the standardised features: the linear reference the boosted models
-    are measured against."""
+    """Logistic regression on the standardised features of a seeded sample of at most
+    LOGISTIC_MAX_ROWS training rows: the linear reference the boosted models are measured against."""
 
     name: str = "logistic_regression"
 
     def fit(self, train: pd.DataFrame | TrainingSet, max_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
-        self.params = dict(LOGISTIC_PARAMS)
+        rows = sampled_rows(len(data.y), LOGISTIC_MAX_ROWS, self.seed)
+        self.params = {**LOGISTIC_PARAMS, "rows": len(rows)}
         self.model = make_pipeline(
             SimpleImputer(strategy="mean", keep_empty_features=True),
             StandardScaler(),
-            LogisticRegression(**self.params, random_state=self.seed),
+            LogisticRegression(**LOGISTIC_PARAMS, random_state=self.seed),
         )
-        with thread_limit(max_threads):  # lbfgs's matrix products run on BLAS
-            self.model.fit(data.x, data.y)
+        with thread_limit(max_threads):  # the solver's matrix products run on BLAS
+            self.model.fit(data.x[rows], data.y[rows])
         return self
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
@@ -197,9 +207,7 @@ class RandomForestRanker(Ranker):
     def fit(self, train: pd.DataFrame | TrainingSet, max_threads: int | None = None) -> Ranker:
         data = as_training_set(train)
         super().fit(data)
-        rows = np.arange(len(data.y))
-        if len(rows) > FOREST_MAX_ROWS:
-            rows = np.sort(np.random.default_rng(self.seed).choice(len(rows), FOREST_MAX_ROWS, replace=False))
+        rows = sampled_rows(len(data.y), FOREST_MAX_ROWS, self.seed)
         self.params = {**FOREST_PARAMS, "max_samples": max(1, len(rows) // 2), "rows": len(rows)}
         self.model = RandomForestClassifier(
             **FOREST_PARAMS,

@@ -73,7 +73,7 @@ class Blend:
 
 BLEND_GRID = [
     Blend(learned, diversity, exposure)
-    for learned in (0.0, 0.5, 1.0)
+    for learned in (0.0, 0.5)
     for diversity in (0.0, 0.1)
     for exposure in (0.0, 0.1, 0.2, 0.3)
 ]
