@@ -100,6 +100,13 @@ def test_exposure_pushes_the_most_listed_trainer_down_by_hand() -> None:
     assert out["final_score"].tolist() == pytest.approx([0.95, 0.6, 0.55, 0.5])
 
 
+def test_a_candidate_beyond_the_exposure_cap_only_fills_a_short_list() -> None:
+    # a has no slot under the cap: the default blend gives the served order (b, c, d, then a)
+    frame = candidates().assign(exposure=0.0, is_within_exposure_cap=[False, True, True, True])
+    assert greedy_rerank(frame, SIM, INDEX, Blend(), 4)["trainer_id"].tolist() == ["b", "c", "d", "a"]
+    assert greedy_rerank(frame, SIM, INDEX, Blend(diversity=1.0), 3)["trainer_id"].tolist()[:3] == ["b", "c", "d"]
+
+
 def test_the_learned_score_blends_with_the_base_score_by_hand() -> None:
     # relevance = 0.5 model_score + 0.5 learned: a 0.5, b 0.475 + 0.5 = 0.975, c 0.3 + 0.25, d 0.25 + 0.5
     frame = candidates().assign(exposure=0.0, learned=[0.0, 1.0, 0.5, 1.0])

@@ -11,9 +11,11 @@ The list is built greedily, one position at a time: each remaining candidate sco
 and the best is placed. relevance = (1 - learned_weight) x model_score + learned_weight x the
 learned score (min-max per user); diversity = 1 - the largest similarity to the trainers already
 placed (Jaccard of specialities and workout types); exposure = the trainer's share of the split's
-base top-k lists. The learned score is LightGBM LambdaRank on model_score, recency and popularity,
-trained on the validation week's behaviour: the trainers a user engaged with against the rest of
-their candidates, shown and passed over or not shown.
+base top-k lists. Under the exposure cap (var `max_trainer_list_share`) a candidate without a slot
+comes last, as in the served lists, so the default blend gives the served order. The learned
+score is LightGBM LambdaRank on model_score, recency and popularity, trained on the validation
+week's behaviour: the trainers a user engaged with against the rest of their candidates, shown
+and passed over or not shown.
 
 The three weights (a `Blend`) are chosen on the validation week from `BLEND_GRID`, with the
 learned score cross-fitted (each half of the users scored by a model trained on the other half):
@@ -70,6 +72,11 @@ class Blend:
     def as_json(self) -> str:
         return json.dumps({"learned": self.learned, "diversity": self.diversity, "exposure": self.exposure})
 
+
+# Subtracted from the score of a candidate beyond the exposure cap: larger than any blend's spread
+# (every term is in [0, 1] and the weights are at most 1), so it is placed only when the user has
+# no candidate within the cap left, as in the served lists
+BEYOND_CAP = 10.0
 
 BLEND_GRID = [
     Blend(learned, diversity, exposure)
@@ -134,15 +141,20 @@ def greedy_rerank(
 ) -> pd.DataFrame:
     """Place `list_size` trainers per user, each time the candidate with the best blended score given
     its diversity against the trainers already placed. `frame` holds model_score, exposure and,
-    when blend.learned > 0, learned (min-max per user). Returns one row per placed trainer with its
-    diversity, the score it was placed with (final_score) and its new rank."""
+    when blend.learned > 0, learned (min-max per user); with `is_within_exposure_cap`, candidates
+    beyond the cap come last (`BEYOND_CAP`). Returns one row per placed trainer with its diversity,
+    the score it was placed with (final_score) and its new rank."""
+    capped = "is_within_exposure_cap" in frame
     columns = ["model_score", "exposure"] + (["learned"] if blend.learned > 0 else [])
-    frame, users, valid, arrays, item, row = _pad(frame, trainer_index, columns)
+    frame = frame.assign(beyond_cap=~frame["is_within_exposure_cap"].astype(bool)) if capped else frame
+    frame, users, valid, arrays, item, row = _pad(frame, trainer_index, columns + (["beyond_cap"] if capped else []))
     n_users, width = valid.shape
     relevance = (1.0 - blend.learned) * arrays["model_score"]
     if blend.learned > 0:
         relevance = relevance + blend.learned * arrays["learned"]
     fixed = relevance - blend.exposure * arrays["exposure"]
+    if capped:  # a trainer without a slot under the exposure cap only fills a list that would be short
+        fixed = fixed - BEYOND_CAP * arrays["beyond_cap"]
 
     def step_scores(max_sim: np.ndarray, placed_any: np.ndarray, available: np.ndarray) -> np.ndarray:
         diversity = np.where(placed_any[:, None], 1.0 - max_sim, 1.0)

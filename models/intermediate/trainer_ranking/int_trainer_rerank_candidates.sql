@@ -6,6 +6,8 @@
                    published before the week to the week's Monday;
     - popularity   ln(views + 3 * interactions + 1) / ln(that of the most popular trainer), from
                    weeks before the target week (views = video views; interactions = clicks + likes).
+    `is_within_exposure_cap` carries the base stage's exposure cap (var `max_trainer_list_share`)
+    over, so the re-ranked lists keep it as the served ones do.
     And the outcomes of the week (validation only): `label` (clicked, viewed or liked: the
     evaluation label and the re-ranker's training label) and `is_impressed` (shown). -#}
 
@@ -62,6 +64,7 @@ final as (
         blended.trainer_id,
         blended.mode_used,
         blended.base_rank,
+        blended.is_within_exposure_cap,
         blended.final_score as model_score,
         round(
             exp(
