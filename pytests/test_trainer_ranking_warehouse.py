@@ -112,7 +112,7 @@ def test_registry_retrains_only_when_it_has_a_reason(tmp_path) -> None:
 
     with duckdb.connect(str(db)) as con:
         built = con.sql(query).fetchall()
-    assert len(built) == 6  # five candidates and the serving refit of the chosen one
+    assert len(built) == 8  # seven candidates and the serving refit of the chosen one
     assert {r[2] for r in built} == {"no stored models (first build or --full-refresh)"}
     assert registry_run() == built  # same data, same settings: kept as stored
 
