@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from recwarehouse.trainer_ranking.rerank import intra_list_similarity  # noqa: E402
-from recwarehouse.trainer_ranking.trainer_sets import trainer_sets  # noqa: E402
+from recwarehouse.trainer_ranking.trainer_sets import warehouse_trainer_sets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -69,7 +69,8 @@ def main() -> None:
             select = "+fct_recommendations_served" if j == 0 else "ml_serving_selection+"
             dbt(["build", "--select", select, "--indirect-selection", "cautious", "--vars", vars_], db)
             if j == 0:
-                dbt(["build", "--select", "fct_trainer_recommendations_reranked", "--vars", vars_], db)
+                second_stage = "int_trainer_rerank_candidates fct_trainer_recommendations_reranked"
+                dbt(["build", "--select", second_stage, "--vars", vars_], db)
                 lists.append(week_lists(db, monday(i)))
             print(f"served week {i} ({monday(i)}) in {mode} mode  [{time.perf_counter() - t0:.0f} s]", flush=True)
     dbt(["build", "--select", "fct_recommendation_outcomes", "--vars", f"{{raw_data_path: {a.data}}}"], db)
@@ -145,19 +146,16 @@ def served_against_reranked(db: Path, lists: pd.DataFrame) -> str:
             "select user_id, trainer_id, event_week as week, clicks > 0 as clicked, is_engaged"
             " from intermediate.int_user_trainer_weeks_aggregated"
         ).df()
-        sets = trainer_sets(
-            con.sql("select trainer_id, speciality from staging.stg_platform__trainer_specialities").df(),
-            con.sql("select trainer_id, workout_type from staging.stg_platform__workouts").df(),
-        )
+        sets = warehouse_trainer_sets(con)
     weekly["week"] = pd.to_datetime(weekly["week"]).dt.date
     joined = lists.merge(weekly, on=["user_id", "trainer_id", "week"], how="left")
     joined[["clicked", "is_engaged"]] = joined[["clicked", "is_engaged"]].fillna(False).astype(int)
     rows = []
     for name, group in joined.groupby("lists", sort=False):
         n_lists = group[["week", "user_id"]].drop_duplicates().shape[0]
-        per_week = group.groupby("week")
-        top_share = per_week.apply(lambda g: g.groupby("trainer_id").size().max() / g["user_id"].nunique()).mean()
-        varied = per_week.apply(lambda g: 1 - intra_list_similarity(g, sets).mean()).mean()
+        weeks = [week_rows for _, week_rows in group.groupby("week")]
+        top_share = sum(w.groupby("trainer_id").size().max() / w["user_id"].nunique() for w in weeks) / len(weeks)
+        varied = sum(1 - intra_list_similarity(w, sets).mean() for w in weeks) / len(weeks)
         rows.append(
             {
                 "lists": name,

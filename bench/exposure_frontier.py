@@ -40,7 +40,7 @@ from recwarehouse.trainer_ranking.rerank import (  # noqa: E402
     jaccard_matrix,
 )
 from recwarehouse.trainer_ranking.serving import evaluate_lists  # noqa: E402
-from recwarehouse.trainer_ranking.trainer_sets import trainer_sets  # noqa: E402
+from recwarehouse.trainer_ranking.trainer_sets import warehouse_trainer_sets  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "exposure_frontier.json"
 CAPS = [None, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2]
@@ -63,10 +63,7 @@ def term_points(world) -> list[dict]:
     k = int(con.sql("select max(rank) from marts.fct_trainer_recommendations").fetchone()[0])
     n_catalog = con.sql("select count(*) from staging.stg_platform__trainers").fetchone()[0]
     candidates = con.sql("select * from intermediate.int_trainer_rerank_candidates where split = 'serve'").df()
-    sets = trainer_sets(
-        con.sql("select trainer_id, speciality from staging.stg_platform__trainer_specialities").df(),
-        con.sql("select trainer_id, workout_type from staging.stg_platform__workouts").df(),
-    )
+    sets = warehouse_trainer_sets(con)
     labels = (
         duckdb.connect(str(root / "labels.duckdb"), read_only=True)
         .sql(

@@ -52,7 +52,7 @@ from ranking_vs_oracle import WORLDS, World  # noqa: E402
 
 from recwarehouse.trainer_ranking.rerank import intra_list_similarity  # noqa: E402
 from recwarehouse.trainer_ranking.serving import evaluate_lists, top_k_lists  # noqa: E402
-from recwarehouse.trainer_ranking.trainer_sets import trainer_sets  # noqa: E402
+from recwarehouse.trainer_ranking.trainer_sets import warehouse_trainer_sets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "served"
@@ -151,10 +151,7 @@ def report(world: World, warehouse: str = "warehouse.duckdb") -> tuple[pd.DataFr
         "select user_id, trainer_id, rank, reranker, blend from marts.fct_trainer_recommendations_reranked"
         " where split = 'serve'"
     ).df()
-    sets = trainer_sets(
-        con.sql("select trainer_id, speciality from staging.stg_platform__trainer_specialities").df(),
-        con.sql("select trainer_id, workout_type from staging.stg_platform__workouts").df(),
-    )
+    sets = warehouse_trainer_sets(con)
     choice = con.sql(
         "select rule_weight, mode, ndcg_at_k, selection_reason from ml.ml_serving_selection where is_selected"
     ).df()

@@ -223,9 +223,16 @@ BENCHMARKS = [
     (
         "served_vs_oracle",
         "What users are served, next week",
-        "The same worlds built without their last week, so the serve week is one the build never saw: "
-        "the served lists (and the other ways of serving) scored on what users did that week, as % of "
-        "the oracle.",
+        "The same worlds and two of other seeds built without their last week, so the serve week is one "
+        "the build never saw: the served lists (and the other ways of serving, the second stage among "
+        "them) scored on what users did that week, as % of the oracle, with their exposure and diversity.",
+    ),
+    (
+        "exposure_frontier",
+        "The exposure frontier",
+        "The same six worlds: next week's NDCG@K of the served lists against the most listed trainer's "
+        "share, for every exposure cap and for the second stage's exposure and diversity terms; the "
+        "default cap it justifies. The docs site charts it on the fct_trainer_exposure page.",
     ),
     (
         "movielens",
@@ -276,7 +283,8 @@ BENCHMARKS = [
         "backtest",
         "Backtest of the serving modes",
         "The demo's weeks served in turn under each mode, features from earlier weeks only: realised "
-        "click, view and like rates and feedback of the served rows.",
+        "click, view and like rates and feedback of the served rows; clicks per list, served against "
+        "re-ranked.",
     ),
 ]
 

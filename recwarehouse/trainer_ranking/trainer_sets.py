@@ -14,3 +14,12 @@ def trainer_sets(specialities: pd.DataFrame, workouts: pd.DataFrame) -> dict[str
     for t, w in zip(workouts["trainer_id"], workouts["workout_type"], strict=True):
         out.setdefault(str(t), set()).add(f"type:{w}")
     return out
+
+
+def warehouse_trainer_sets(con) -> dict[str, set]:
+    """`trainer_sets` of a built DuckDB warehouse (a connection to it): for the benchmarks, which
+    read a finished build from outside dbt."""
+    return trainer_sets(
+        con.sql("select trainer_id, speciality from staging.stg_platform__trainer_specialities").df(),
+        con.sql("select trainer_id, workout_type from staging.stg_platform__workouts").df(),
+    )
