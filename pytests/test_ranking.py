@@ -121,6 +121,43 @@ def test_the_forest_is_bounded_and_the_same_on_any_thread_count(monkeypatch) -> 
     np.testing.assert_array_equal(capped.score(valid), again.score(valid))
 
 
+def test_logistic_regression_is_the_same_bit_for_bit_while_other_models_change_the_thread_setting() -> None:
+    # dbt fits models side by side in one process: another model entering and leaving its
+    # `thread_limit` must not reach the solver's BLAS products (the registry stores the model)
+    import threading
+    import time
+
+    from recwarehouse import thread_limit
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60_000, 30))
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(30)]).assign(
+        user_id=[f"u{i // 10:05d}" for i in range(len(x))],
+        trainer_id=[f"t{i % 10}" for i in range(len(x))],
+        target_week=pd.Timestamp("2026-01-05"),
+        label=(x[:, 0] + rng.normal(size=len(x)) > 1).astype(int),
+    )
+    train = TrainingSet.of(frame)
+    reference = LogisticRegressionRanker(seed=1).fit(train).model[-1].coef_
+    done = threading.Event()
+
+    def beside() -> None:
+        while not done.is_set():
+            for n in (2, 1):
+                with thread_limit(n):
+                    time.sleep(0.0005)
+
+    other = threading.Thread(target=beside)
+    other.start()
+    try:
+        again = [LogisticRegressionRanker(seed=1).fit(train).model[-1].coef_ for _ in range(3)]
+    finally:
+        done.set()
+        other.join()
+    for coef in again:
+        np.testing.assert_array_equal(coef, reference)
+
+
 def test_logistic_regression_fills_a_missing_feature_with_its_training_mean() -> None:
     ex = toy_examples(4)
     train, valid = ex[ex.split == "train"].copy(), ex[ex.split == "validation"].copy()
