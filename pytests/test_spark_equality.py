@@ -135,9 +135,11 @@ SCORE_TOLERANCE = {
 }
 
 
-# the JVM options of profiles.yml's spark target (the cores it sees, C1 only, serial GC)
+# the JVM options of profiles.yml's spark target (the cores it sees, C1 only with the default code
+# cache, serial GC)
 JVM_OPTIONS = (
-    f"-XX:ActiveProcessorCount={os.environ.get('RECWAREHOUSE_THREADS', '2')} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    f"-XX:ActiveProcessorCount={os.environ.get('RECWAREHOUSE_THREADS', '2')} -XX:TieredStopAtLevel=1"
+    " -XX:ReservedCodeCacheSize=240m -XX:+UseSerialGC"
 )
 
 
