@@ -135,6 +135,21 @@ def test_a_session_that_writes_during_the_build_keeps_its_writes_and_nothing_is_
         assert con.sql("select min(answer) from mine").fetchone()[0] == 42
 
 
+def gone(pid: int, seconds: float = 10.0) -> None:
+    """Wait until process `pid` has ended (exited, or a zombie waiting for its parent)."""
+    import time
+
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if "\nState:\tZ" in status.read_text():
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+
+
 def test_a_writer_still_open_at_publish_is_named_and_nothing_is_published(tmp_path) -> None:
     published = tmp_path / "warehouse.duckdb"
     make_warehouse(published, 1)
@@ -153,6 +168,7 @@ def test_a_writer_still_open_at_publish_is_named_and_nothing_is_published(tmp_pa
     finally:
         pid = int(holder.read_text())
         subprocess.run(["kill", str(pid)], check=False)
+        gone(pid)  # its lock on the file goes with it
     message = str(caught.value)
     assert "\n" not in message and f"is open for writing by process {pid}" in message
     with duckdb.connect(str(published), read_only=True) as con:
