@@ -122,6 +122,19 @@ def test_exposure_shares_count_users_whose_top_k_holds_the_trainer() -> None:
     assert exposure_shares(both, k=2).to_dict() == {"a": 0.5, "b": 1.0, "c": 0.5}
 
 
+def test_the_serve_weeks_exposure_sql_equals_the_python_shares() -> None:
+    import duckdb
+
+    from recwarehouse.trainer_ranking.rerank import EXPOSURE_SQL
+
+    both = pd.concat([candidates("u1"), candidates("u2").assign(base_rank=[3, 1, 2, 4])], ignore_index=True)
+    serve = both.assign(split="serve")
+    with duckdb.connect() as con:
+        con.register("candidates", pd.concat([serve, serve.assign(split="validation", user_id="v")]))
+        sql = con.sql(EXPOSURE_SQL.replace("{candidates}", "candidates").replace("{k}", "2")).df()
+    assert sql.set_index("trainer_id")["exposure"].sort_index().to_dict() == exposure_shares(serve, k=2).to_dict()
+
+
 def test_ties_keep_the_base_order_and_users_are_independent() -> None:
     both = pd.concat([candidates("u1"), candidates("u2")], ignore_index=True).assign(model_score=0.5, exposure=0.0)
     out = greedy_rerank(both, SIM, INDEX, Blend(), list_size=3)

@@ -48,7 +48,7 @@ import pandas as pd
 from recwarehouse.boosting import lightgbm_ranker, predicting
 from recwarehouse.diversify import greedy_diversify, mean_pairwise_similarity
 from recwarehouse.hashing import seeded_halves
-from recwarehouse.metrics import per_user_metrics
+from recwarehouse.metrics import list_exposure, per_user_metrics
 
 LEARNED_FEATURES = ["model_score", "recency", "popularity"]
 RERANK_PARAMS = {
@@ -206,11 +206,8 @@ def list_quality(lists: pd.DataFrame, labels: pd.DataFrame, sim: np.ndarray, ind
     scored["label"] = scored["label"].fillna(0).astype(int)
     scored["score"] = -scored["rank"].astype(float)
     ndcg = per_user_metrics(scored, n_relevant, k, item="trainer_id")["ndcg_at_k"]
-    users = max(top["user_id"].nunique(), 1)
-    share = top.groupby("trainer_id").size().max() / users if len(top) else 0.0
-    slots = _pad(top[["user_id", "trainer_id", "rank"]].rename(columns={"rank": "base_rank"}), index, [])
-    _, _, valid, _, item, _ = slots
-    ils = mean_pairwise_similarity(sim[item[:, :, None], item[:, None, :]], valid)
+    share = list_exposure(top, len(index), item="trainer_id")["top_item_share"] if len(top) else 0.0
+    ils = _list_similarity(top, sim, index, "rank").to_numpy()
     return {
         "ndcg_at_k": round(float(ndcg.mean()) if len(ndcg) else 0.0, 12),
         "top_trainer_share": round(float(share), 12),
@@ -359,7 +356,11 @@ def intra_list_similarity(lists: pd.DataFrame, trainer_sets: dict[str, set], ran
     """Mean pairwise Jaccard similarity within each user's list (NaN below two items), by user."""
     trainers = sorted(trainer_sets)
     index = {t: i for i, t in enumerate(trainers)}
-    sim = jaccard_matrix([trainer_sets[t] for t in trainers])
+    return _list_similarity(lists, jaccard_matrix([trainer_sets[t] for t in trainers]), index, rank_col)
+
+
+def _list_similarity(lists: pd.DataFrame, sim: np.ndarray, index: dict[str, int], rank_col: str) -> pd.Series:
+    """`intra_list_similarity` with the similarity matrix and its trainer index already made."""
     ordered = lists.sort_values(["user_id", rank_col], kind="mergesort")
     users, row = np.unique(ordered["user_id"].to_numpy(), return_inverse=True)
     position = ordered.groupby("user_id", sort=False).cumcount().to_numpy()
