@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import HISTORY_ITEMS_LISTED
+from conftest import HISTORY_ITEMS_LISTED, ROOT
 
 pytestmark = pytest.mark.warehouse
 
@@ -66,15 +66,17 @@ def test_repeats_are_collapsed_and_not_evaluated(synthetic_warehouse) -> None:
     assert leaks == 0
 
 
-def test_text_ids_order_time_ties_as_text(synthetic_warehouse) -> None:
-    (wrong,) = synthetic_warehouse.sql(
-        """
-        select count(*) from intermediate.int_interactions_split a
-        join intermediate.int_interactions_split b
-          on a.user_id = b.user_id and a.event_at = b.event_at and a.item_id < b.item_id and a.user_seq > b.user_seq
-        """
-    ).fetchone()
-    assert wrong == 0
+def test_log_row_is_the_row_of_the_parquet_file(synthetic_warehouse) -> None:
+    import pyarrow.parquet as pq
+
+    log = pq.read_table(ROOT / "data" / "test_interactions" / "interactions.parquet").to_pandas()
+    rows = synthetic_warehouse.sql(
+        "select log_row, user_id, item_id from staging.stg_interactions__events order by log_row"
+    ).df()
+    assert len(rows) > 0 and rows["log_row"].is_unique
+    at = log.iloc[rows["log_row"].to_numpy() - 1]
+    assert (at["user_id"].astype(str).to_numpy() == rows["user_id"].to_numpy()).all()
+    assert (at["item_id"].astype(str).to_numpy() == rows["item_id"].to_numpy()).all()
 
 
 def test_every_user_is_served_and_learned_models_beat_popularity(synthetic_warehouse) -> None:

@@ -11,6 +11,7 @@ from conftest import HISTORY_ITEMS_LISTED
 
 pytestmark = pytest.mark.warehouse
 ROOT = Path(__file__).resolve().parents[1]
+MOVIELENS = ROOT.parent / "shared" / "data" / "movielens-100k"  # the test warehouse's log (Makefile)
 
 
 @pytest.mark.parametrize("k", [5, 10, 20])
@@ -124,17 +125,21 @@ def test_collaborative_models_beat_popularity_on_test(warehouse) -> None:
     assert ndcg["two_stage"] > ndcg["ease"]  # MovieLens 100K: 0.255 against 0.240
 
 
-def test_time_ties_are_ordered_by_item_id_as_integers(warehouse) -> None:
-    # MovieLens ids are all integers: within a user's same-second interactions, "10" comes after "9"
-    (wrong,) = warehouse.sql(
+def test_time_ties_keep_the_order_of_the_lines_of_u_data(warehouse) -> None:
+    # half of MovieLens 100K's ratings share their second with another of the user's: they keep
+    # the file's order (log_row = the line of u.data), whatever their ids
+    lines = [line.split("\t")[:2] for line in (MOVIELENS / "u.data").read_text().splitlines()]
+    rows = warehouse.sql("select log_row, user_id, item_id from intermediate.int_interactions_split").fetchall()
+    assert len(rows) == len(lines) and all(lines[n - 1] == [user, item] for n, user, item in rows)
+    (wrong, ties) = warehouse.sql(
         """
-        select count(*) from intermediate.int_interactions_split a
+        select count(*) filter (where a.log_row < b.log_row and a.user_seq > b.user_seq), count(*)
+        from intermediate.int_interactions_split a
         join intermediate.int_interactions_split b
-          on a.user_id = b.user_id and a.event_at = b.event_at
-         and cast(a.item_id as bigint) < cast(b.item_id as bigint) and a.user_seq > b.user_seq
+          on a.user_id = b.user_id and a.event_at = b.event_at and a.log_row <> b.log_row
         """
     ).fetchone()
-    assert wrong == 0
+    assert ties > 0 and wrong == 0
 
 
 def test_every_user_is_served_k_items_by_one_model(warehouse) -> None:

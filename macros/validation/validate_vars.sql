@@ -48,7 +48,7 @@
         'interactions_test_fraction', 'interactions_cut_at', 'interactions_k', 'interactions_ks',
         'interactions_mode', 'candidates_per_user', 'bayes_m', 'popularity_half_life_days', 'ease_lambdas',
         'profile_decay_taus', 'interactions_models', 'ease_max_memory_mb', 'itemknn_neighbours', 'als_grid',
-        'bpr_grid', 'interactions_repeat_weight', 'interactions_reconsumption', 'interactions_id_order',
+        'bpr_grid', 'interactions_repeat_weight', 'interactions_reconsumption',
         'score_memory_mb', 'bootstrap_resamples', 'tuning_users', 'evaluation_users', 'rerank_training_users',
         'artifacts_path',
     ]) }}
@@ -230,7 +230,6 @@
     {%- endif -%}
     {%- do _check_choice(errors, 'interactions_repeat_weight', ['binary', 'count', 'log']) -%}
     {%- do _check_choice(errors, 'interactions_reconsumption', [true, false]) -%}
-    {%- do _check_choice(errors, 'interactions_id_order', ['auto', 'text']) -%}
     {%- for name, keys in [('als_grid', ['factors', 'regularization', 'alpha', 'iterations']),
                            ('bpr_grid', ['factors', 'learning_rate', 'regularization', 'iterations'])] -%}
         {%- set grid = var(name) -%}

@@ -1,7 +1,7 @@
-{#- Every valid interaction with its split. Ties in time are ordered by item id: as integers when
-    every item id is one (MovieLens, most logs), else as text; var `interactions_id_order: text`
-    forces text order. Vars: `interactions_split` =
-    - `per_user` (default): each user's interactions sorted by (event_at, item id); the last
+{#- Every valid interaction with its split. Interactions at the same time are ordered as they are
+    in the log (`log_row`), never by their ids, so a relabelling of ids gives the same split, as a
+    stable sort by time does. Vars: `interactions_split` =
+    - `per_user` (default): each user's interactions sorted by (event_at, log_row); the last
       n_test = max(1, round(interactions_test_fraction * n)) are test, capped at n - 1 (round half
       away from zero; a user with one interaction is all train);
     - `last1`: n_test = 1 (leave-last-one-out, capped at n - 1 the same way);
@@ -17,28 +17,12 @@ events as (
     select * from {{ ref('stg_interactions__events') }}
 ),
 
-id_kind as (
-    {% if var('interactions_id_order') == 'text' -%}
-        select false as item_ids_are_integers
-    {%- else -%}
-        select count(*) = count({{ try_cast_integer('item_id') }}) as item_ids_are_integers
-        from events
-    {%- endif %}
-),
-
 sequenced as (
     select
-        events.*,
-        row_number() over (
-            partition by events.user_id
-            order by
-                events.event_at,
-                case when id_kind.item_ids_are_integers then {{ try_cast_integer('events.item_id') }} end,
-                events.item_id
-        ) as user_seq,
-        count(*) over (partition by events.user_id) as user_interactions
+        *,
+        row_number() over (partition by user_id order by event_at, log_row) as user_seq,
+        count(*) over (partition by user_id) as user_interactions
     from events
-    cross join id_kind
 ),
 
 {% if var('interactions_split') == 'global' -%}
@@ -110,6 +94,7 @@ sequenced as (
             rating,
             weight,
             event_at,
+            log_row,
             user_seq,
             user_interactions,
             case when user_seq > user_interactions - n_test then 'test' else 'train' end as split,
@@ -132,7 +117,8 @@ final as (
         weight,
         user_seq,
         user_interactions,
-        event_at
+        event_at,
+        log_row
     from both_splits
 )
 

@@ -10,7 +10,8 @@ valid as (
         cast(item_id as {{ dbt.type_string() }}) as item_id,
         rating,
         coalesce(weight, 1.0) as weight,
-        cast(event_at as timestamp) as event_at
+        cast(event_at as timestamp) as event_at,
+        log_row
     from checked
     where reject_reason is null
 )
