@@ -26,6 +26,7 @@ from recwarehouse.interactions.models import (
     FoldTargets,
     ListBuilder,
     ease_skip_reason,
+    build_folds,
     ease_weights,
     evaluate_lists,
     fit_model,
@@ -327,6 +328,38 @@ def test_implicit_models_are_deterministic_for_a_seed() -> None:
     ]:
         a, b = (fit_model(model, fold, params, seed=11) for _ in range(2))
         assert np.array_equal(a.item_factors, b.item_factors) and np.array_equal(a.user_factors, b.user_factors)
+
+
+def _relabelled(history: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict, dict]:
+    """The same rows with every user and item id replaced through a seeded bijection."""
+    rng = np.random.default_rng(seed)
+    users, items = history["user_id"].unique(), history["item_id"].unique()
+    to_user = dict(zip(users, [f"x{n}" for n in rng.permutation(len(users))], strict=True))
+    to_item = dict(zip(items, [f"y{n}" for n in rng.permutation(len(items))], strict=True))
+    return history.assign(user_id=history["user_id"].map(to_user), item_id=history["item_id"].map(to_item)), to_user, to_item
+
+
+def test_als_starts_from_the_same_factors_whatever_the_ids() -> None:
+    # relabelling reorders the matrix (ids are indexed in sorted order): the fit must not move
+    history = _history(8).assign(fold="serve")
+    history["log_row"] = np.arange(1, len(history) + 1)
+    relabelled, to_user, to_item = _relabelled(history, 3)
+    params = {"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 5}
+    one, two = build_folds(history, "log")["serve"], build_folds(relabelled, "log")["serve"]
+    a, b = fit_model("als", one, params, seed=11), fit_model("als", two, params, seed=11)
+    at_user = np.searchsorted(two.users, [to_user[u] for u in one.users])
+    at_item = np.searchsorted(two.items, [to_item[i] for i in one.items])
+
+    def apart(x: np.ndarray, y: np.ndarray) -> float:
+        return float(np.abs(x - y).max() / np.abs(x).max())
+
+    # the same fit up to the order of float sums (the solver visits rows in index order)
+    assert apart(a.user_factors, b.user_factors[at_user]) < 1e-2
+    assert apart(a.item_factors, b.item_factors[at_item]) < 1e-2
+    # without the log's order to draw in, the start (and so the fit) follows the ids
+    one.user_first = one.item_first = two.user_first = two.item_first = None
+    a, b = fit_model("als", one, params, seed=11), fit_model("als", two, params, seed=11)
+    assert apart(a.item_factors, b.item_factors[at_item]) > 0.1
 
 
 def test_ease_and_bayes_average_are_skipped_with_a_reason() -> None:

@@ -110,6 +110,7 @@ KEY_TABLES = [
     "ml.ml_interaction_two_stage",
     "marts.fct_interaction_eval_per_user",
     "marts.fct_interaction_eval_summary",
+    "marts.fct_interaction_model_choice",
     "marts.fct_interaction_model_comparison",
     "marts.fct_interaction_recommendations",
     "ml.ml_interaction_registry",

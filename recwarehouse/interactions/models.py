@@ -46,7 +46,7 @@ from recwarehouse.hashing import (
     seeded_units,
     text_fingerprint,
 )
-from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
+from recwarehouse.interactions.matrix import Fold, encode_ids, entity_draws, scored_chunks, top_n_rows
 from recwarehouse.metrics import hit_rank_metrics
 from recwarehouse.progress import log
 
@@ -198,8 +198,11 @@ def itemknn_weights(x: sp.spmatrix | np.ndarray, k: int | None = None) -> sp.csr
     return item_neighbours(x, x.shape[1] if k is None else k)
 
 
-def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
-    """ALS or BPR from implicit on the fold's matrix (CPU, seeded)."""
+def _fit_implicit(kind: str, fold: Fold, params: dict, seed: int):
+    """ALS or BPR from implicit on the fold's matrix (CPU, seeded). ALS starts from factors drawn
+    per user and item in the order they first appear in the log (`entity_draws`, as implicit draws
+    them: uniform times 0.01), so a relabelling of ids, which reorders the matrix, starts it from
+    the same place. BPR's sampling follows the matrix's order whatever its start."""
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
@@ -225,7 +228,11 @@ def _fit_implicit(kind: str, x: sp.csr_matrix, params: dict, seed: int):
                 random_state=seed,
                 num_threads=threads(),
             )
-        model.fit(x.tocsr().astype(np.float32), show_progress=False)
+            rng = np.random.default_rng(seed)
+            n_users, n_items = fold.x.shape
+            model.user_factors = entity_draws(fold.user_first, n_users, model.factors, rng) * np.float32(0.01)
+            model.item_factors = entity_draws(fold.item_first, n_items, model.factors, rng) * np.float32(0.01)
+        model.fit(fold.x.tocsr().astype(np.float32), show_progress=False)
     return model
 
 
@@ -342,7 +349,7 @@ def fit_model(model: str, fold: Fold, params: dict, seed: int):
         return ease_weights(fold.x, params["lambda"])
     if model == "itemknn":
         return item_neighbours(fold.x, int(params["neighbours"]))
-    return _fit_implicit(model, fold.x, params, seed)
+    return _fit_implicit(model, fold, params, seed)
 
 
 def global_top_n(
@@ -590,9 +597,18 @@ class ListBuilder:
         return rows.merge(self.labels(), on="part", how="left")[columns]
 
 
+def first_rows(codes: np.ndarray, log_row: np.ndarray, n: int) -> np.ndarray:
+    """Each code's smallest log_row: where that user or item first appears in the log."""
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, log_row)
+    return first
+
+
 def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
-    """Folds from history rows (fold, user_id, item_id, recency_rank) as a pyarrow Table or a
-    DataFrame; ids are coded once, through Arrow, so no per-row Python strings are made."""
+    """Folds from history rows (fold, user_id, item_id, recency_rank, and optionally log_row) as a
+    pyarrow Table or a DataFrame; ids are coded once, through Arrow, so no per-row Python strings
+    are made. With log_row, each fold knows where its users and items first appear in the log
+    (over every fold's rows: the serve fold holds the whole log)."""
     import pyarrow as pa
 
     table = history if isinstance(history, pa.Table) else pa.Table.from_pandas(history, preserve_index=False)
@@ -600,11 +616,18 @@ def build_folds(history, repeat_rule: str) -> dict[str, Fold]:
     items, item_ids = encode_ids(table.column("item_id").cast(pa.string()))
     fold_codes, fold_names = encode_ids(table.column("fold"))
     recency = table.column("recency_rank").to_numpy()
+    if "log_row" in table.column_names:
+        log_row = table.column("log_row").to_numpy().astype(np.int64)
+        user_first, item_first = first_rows(users, log_row, len(user_ids)), first_rows(items, log_row, len(item_ids))
     folds = {}
     for code, name in enumerate(fold_names):
         at = fold_codes == code
-        folds[str(name)] = Fold.from_codes(users[at], items[at], recency[at], user_ids, item_ids, repeat_rule)
-        n_users, n_items = folds[str(name)].shape
+        fold = Fold.from_codes(users[at], items[at], recency[at], user_ids, item_ids, repeat_rule)
+        if "log_row" in table.column_names:
+            fold.user_first = user_first[np.searchsorted(user_ids, fold.users)]
+            fold.item_first = item_first[np.searchsorted(item_ids, fold.items)]
+        folds[str(name)] = fold
+        n_users, n_items = fold.shape
         log(
             f"fold {name}: {int(at.sum()):,} history rows -> {folds[str(name)].x.nnz:,} distinct pairs, "
             f"{n_users:,} users x {n_items:,} items, sparse matrix {folds[str(name)].megabytes():.0f} MB"

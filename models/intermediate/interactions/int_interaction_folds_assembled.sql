@@ -50,7 +50,8 @@ final as (
             role = 'target'
             and max(case when role = 'history' then 1 else 0 end) over (partition by fold, user_id, item_id) = 1
         ) as is_repeat,
-        event_at
+        event_at,
+        log_row
     from tagged
 )
 

@@ -40,7 +40,9 @@ def model(dbt, session):
     )
     if data.engine == "spark":
         parts = []
-        history = data.read(folds, ["fold", "user_id", "item_id", "recency_rank"], where="role = 'history'")
+        history = data.read(
+            folds, ["fold", "user_id", "item_id", "recency_rank", "log_row"], where="role = 'history'"
+        )
 
         def remote(job):  # scored now on the executors, so the driver lets go of the fitted model
             listed = data.sql(LISTED_SQL.replace("{fold}", job.fold), folds=folds, targets=targets_table)
@@ -51,7 +53,7 @@ def model(dbt, session):
         labels = data.result(lists.labels(), LABELS_SCHEMA)
         return data.sql(FINAL_SQL, rows=data.concat(parts), labels=labels)
 
-    history = folds.filter("role = 'history'").project("fold, user_id, item_id, recency_rank").to_arrow_table()
+    history = folds.filter("role = 'history'").project("fold, user_id, item_id, recency_rank, log_row").to_arrow_table()
     session.execute(f"create or replace temp table {ROWS} ({LIST_SCHEMA.replace('string', 'varchar')})")
 
     def sink(table):
