@@ -458,7 +458,7 @@ def test_validation_and_test_lists_cover_the_users_with_targets_and_serve_lists_
     from recwarehouse.interactions.models import all_candidates
 
     history, targets, item_scores = _three_folds()
-    settings = FirstStage(n=20, k=5, list_length=10, taus=(0.0,), knn_neighbours=10, models=("popularity", "itemknn"))
+    settings = FirstStage(n=20, k=5, list_length=10, taus=(0.0,), knn_neighbours=(10,), models=("popularity", "itemknn"))
     lists = all_candidates(history, targets, item_scores, settings)[0].frame()
     for fold in ("validation", "test"):
         expected = set(targets.loc[targets["fold"] == fold, "user_id"]) & set(
@@ -482,7 +482,7 @@ def test_ease_without_decay_takes_eases_tau_0_scores_and_fits_its_best_lambda_on
     from recwarehouse.interactions import models as first_stage
 
     history, targets, item_scores = _three_folds()
-    base = dict(n=20, k=5, list_length=10, lambdas=(5.0, 50.0, 500.0), taus=(0.0, 5.0), knn_neighbours=10)
+    base = dict(n=20, k=5, list_length=10, lambdas=(5.0, 50.0, 500.0), taus=(0.0, 5.0), knn_neighbours=(10,))
     alone = first_stage.all_candidates(history, targets, item_scores, FirstStage(**base, models=("ease_no_decay",)))
     fits = []
     real_fit = first_stage.fit_model
@@ -524,7 +524,7 @@ def test_a_model_outside_the_pool_behind_a_pool_model_on_validation_has_no_serve
     monkeypatch.setattr(models, "log", said.append)
     history, targets, item_scores = _three_folds()
     weak_bpr = ({"factors": 4, "learning_rate": 1e-6, "regularization": 0.01, "iterations": 1},)
-    base = {"n": 20, "k": 5, "list_length": 10, "taus": (0.0,), "knn_neighbours": 10, "bpr_grid": weak_bpr}
+    base = {"n": 20, "k": 5, "list_length": 10, "taus": (0.0,), "knn_neighbours": (10,), "bpr_grid": weak_bpr}
     lists = all_candidates(history, targets, item_scores, FirstStage(**base, models=("itemknn", "bpr")))[0].frame()
     folds = lists.groupby("model")["fold"].agg(set).to_dict()
     assert folds == {"itemknn": {"validation", "test", "serve"}, "bpr": {"validation", "test"}}
@@ -545,7 +545,7 @@ def test_the_first_stage_lists_are_the_same_on_one_thread_and_with_bpr_fits_alon
         for lr in (0.05, 0.1)[:bpr_settings]
     )
     settings = FirstStage(
-        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0,), knn_neighbours=10, bpr_grid=grid,
+        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0,), knn_neighbours=(10,), bpr_grid=grid,
         als_grid=({"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 3},),
         models=("popularity", "itemknn", "als", "bpr"),
     )  # fmt: skip
@@ -602,7 +602,7 @@ def test_lists_built_group_by_group_where_the_users_are_equal_the_drivers() -> N
 
     history, targets, item_scores = _three_folds()
     settings = FirstStage(
-        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0, 5.0), knn_neighbours=10,
+        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0, 5.0), knn_neighbours=(10,),
         bpr_grid=({"factors": 8, "learning_rate": 0.05, "regularization": 0.01, "iterations": 5},),
         als_grid=({"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 3},),
         models=("popularity", "recency_popularity", "itemknn", "ease", "als", "bpr"),

@@ -76,6 +76,7 @@ BAD_VARS = [
         " mmr_same_trainer_similarity: 2, mmr_lambda_grid: [0.5, 7],"
         # ... and every interactions rule in the same run (no var in common)
         " interactions_adapter: csv, ease_lambdas: [500, 0], interactions_k: 200, interactions_split: random,"
+        " itemknn_neighbours: [200, 0.5],"
         " interactions_models: [ease, slim], interactions_repeat_weight: square,"
         " als_grid: [{factors: 0, regularization: 0.1, alpha: 1, iterations: 5}]}",
         [
@@ -90,6 +91,7 @@ BAD_VARS = [
             "var 'mmr_lambda_grid' must be a non-empty list of numbers in [0, 1], got '[0.5, 7]'",
             "var 'interactions_adapter' must be one of None, movielens_100k, parquet, got 'csv'",
             "var 'ease_lambdas' holds 0: every value must be a number > 0",
+            "var 'itemknn_neighbours' holds 0.5: every value must be a whole number >= 1",
             "var 'candidates_per_user' = 30 must be >= var 'interactions_k' = 200",
             "var 'interactions_split' must be one of per_user, last1, global, got 'random'",
             "var 'interactions_ks' = [5, 10, 20] must hold var 'interactions_k' = 200",

@@ -188,21 +188,21 @@
     {%- endif -%}
     {%- do _check_number(errors, 'bayes_m', 0, 1000000) -%}
     {%- do _check_number(errors, 'popularity_half_life_days', 0, 100000, lower_open=true) -%}
-    {%- for name, low, lower_open in [('ease_lambdas', 0, true), ('profile_decay_taus', 0, false)] -%}
+    {%- for name, low, lower_open, whole in [('ease_lambdas', 0, true, false), ('profile_decay_taus', 0, false, false),
+                                             ('itemknn_neighbours', 1, false, true)] -%}
         {%- set values = var(name) -%}
         {%- if values is string or values is not iterable or values | length == 0 -%}
             {%- do errors.append("var '" ~ name ~ "' must be a non-empty list of numbers, got '" ~ values ~ "'") -%}
         {%- else -%}
             {%- for v in values -%}
-                {%- if v is not number or v < low or (lower_open and v == low) -%}
-                    {%- do errors.append("var '" ~ name ~ "' holds " ~ v ~ ": every value must be a number "
-                        ~ ("> " if lower_open else ">= ") ~ low) -%}
+                {%- if v is not number or v < low or (lower_open and v == low) or (whole and v != v | int) -%}
+                    {%- do errors.append("var '" ~ name ~ "' holds " ~ v ~ ": every value must be a "
+                        ~ ("whole number " if whole else "number ") ~ ("> " if lower_open else ">= ") ~ low) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {%- do _check_number(errors, 'ease_max_memory_mb', 0, 10000000) -%}
-    {%- do _check_number(errors, 'itemknn_neighbours', 1, 1000000, integer=true) -%}
     {%- do _check_number(errors, 'score_memory_mb', 1, 10000000) -%}
     {%- do _check_number(errors, 'rerank_training_users', 2, 100000000, integer=true) -%}
     {%- do _check_number(errors, 'tuning_users', 1, 100000000, integer=true) -%}

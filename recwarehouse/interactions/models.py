@@ -13,11 +13,11 @@ EASE (Steck, 2019): B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 
 P comes from a Cholesky factorisation in float32 (LAPACK potrf + potri), in place: the item x item
 matrix is the model's whole memory, and EASE is skipped (and the run log says why) when it would
 not fit `ease_max_memory_mb`. Item kNN: cosine similarities, each item keeping its
-`itemknn_neighbours` most similar items (sparse); scores = x_u S. Both score a user's history row
+k most similar items (sparse; k from `itemknn_neighbours`); scores = x_u S. Both score a user's history row
 recency-weighted: the r-th most recent item weighs exp(-r / tau) (tau = 0 means no decay).
 ALS (Hu et al., 2008) and BPR (Rendle et al., 2009) are implicit's CPU models, seeded; BPR runs on
-one thread, because its parallel SGD is not deterministic. lambda, tau and the ALS / BPR settings
-are chosen on the validation fold (the inner split of train), never on the test rows.
+one thread, because its parallel SGD is not deterministic. lambda, k, tau and the ALS / BPR
+settings are chosen on the validation fold (the inner split of train), never on the test rows.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class FirstStage:
     list_length: int = 20  # max(interactions_ks): what the models outside the pool keep
     lambdas: tuple[float, ...] = (250.0, 500.0, 1000.0, 2000.0)
     taus: tuple[float, ...] = (0.0, 5.0, 10.0, 25.0)
-    knn_neighbours: int = 200
+    knn_neighbours: tuple[int, ...] = (50, 200, 800)
     als_grid: tuple[dict, ...] = ({"factors": 64, "regularization": 0.05, "alpha": 1.0, "iterations": 15},)
     bpr_grid: tuple[dict, ...] = ({"factors": 64, "learning_rate": 0.01, "regularization": 0.01, "iterations": 50},)
     seed: int = 42
@@ -84,7 +84,7 @@ class FirstStage:
             list_length=int(raw["list_length"]),
             lambdas=tuple(float(x) for x in raw["lambdas"]),
             taus=tuple(float(x) for x in raw["taus"]),
-            knn_neighbours=int(raw["knn_neighbours"]),
+            knn_neighbours=tuple(int(x) for x in raw["knn_neighbours"]),
             als_grid=tuple(dict(g) for g in raw["als_grid"]),
             bpr_grid=tuple(dict(g) for g in raw["bpr_grid"]),
             seed=int(raw["seed"]),
@@ -104,6 +104,8 @@ class FirstStage:
                 f"candidates_per_user ({out.n}) must be >= max(interactions_ks) ({out.list_length}) "
                 f">= interactions_k ({out.k}) >= 1"
             )
+        if not out.knn_neighbours or min(out.knn_neighbours) < 1:
+            raise ValueError(f"itemknn_neighbours must be a non-empty list of whole numbers >= 1, got {list(out.knn_neighbours)}")
         if not out.lambdas or min(out.lambdas) <= 0:
             raise ValueError(f"ease_lambdas must be a non-empty list of values > 0, got {list(out.lambdas)}")
         if not out.taus or min(out.taus) < 0:
@@ -424,7 +426,7 @@ def _grid(model: str, s: FirstStage) -> list[dict]:
     if model == "ease_no_decay":  # plain EASE as published: the like-for-like reference point
         return [{"lambda": lam, "tau": 0.0} for lam in s.lambdas]
     if model == "itemknn":
-        return [{"neighbours": s.knn_neighbours, "tau": tau} for tau in s.taus]
+        return [{"neighbours": k, "tau": tau} for k, tau in itertools.product(s.knn_neighbours, s.taus)]
     return [dict(g) for g in (s.als_grid if model == "als" else s.bpr_grid)]
 
 
