@@ -150,8 +150,9 @@ def build(data: Path, name: str) -> dict:
 def figures(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     test = dict(
-        con.sql(f"select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test' and k = {K}")
-        .fetchall()
+        con.sql(
+            f"select model, ndcg_at_k from marts.fct_interaction_eval_summary where fold = 'test' and k = {K}"
+        ).fetchall()
     )
     (served,) = con.sql("select any_value(model) from marts.fct_interaction_recommendations").fetchone()
     best = max(test, key=test.get)
@@ -219,9 +220,7 @@ def main() -> None:
     models = sorted({m for name in moves for m in moves[name]})
     print(f"{'log':<18}" + "".join(f"{m[:12]:>13}" for m in models) + f"{'served':>20}")
     for name, _first, one, two, _ in rows:
-        cells = "".join(
-            f"{100 * moves[name][m]:>12.2f}%" if m in moves[name] else f"{'-':>13}" for m in models
-        )
+        cells = "".join(f"{100 * moves[name][m]:>12.2f}%" if m in moves[name] else f"{'-':>13}" for m in models)
         print(f"{name:<18}{cells}{one['served'] + ' / ' + two['served']:>20}")
     print("\nwhole build against a plain-library script of the same models and grid (no dbt)")
     print(f"{'log':<18}{'build s':>9}{'plain s':>9}{'ratio':>7}{'fixed s':>9}  {'plain best NDCG':<22}{'warnings':>9}")
@@ -235,7 +234,8 @@ def main() -> None:
         if name in PLAIN_TARGET:
             target = f"  (<= {PLAIN_TARGET[name]:.0f}x: {'met' if ratio <= PLAIN_TARGET[name] else 'MISSED'})"
         if name in FIXED_COST_TARGET:
-            target = f"  (fixed <= {FIXED_COST_TARGET[name]:.0f} s: {'met' if fixed <= FIXED_COST_TARGET[name] else 'MISSED'})"
+            verdict = "met" if fixed <= FIXED_COST_TARGET[name] else "MISSED"
+            target = f"  (fixed <= {FIXED_COST_TARGET[name]:.0f} s: {verdict})"
         best = f"{baseline['best']} {baseline['ndcg']:.4f}"
         print(
             f"{name:<18}{first['seconds']:>9.1f}{baseline['seconds']:>9.1f}{ratio:>7.2f}{fixed:>9.1f}  {best:<22}"

@@ -55,7 +55,9 @@ class Fold:
         shape = (len(users), len(items))
         self.x = sp.csr_matrix(((1 + np.log(pairs["c"])).astype(np.float32), (pairs["u"], pairs["i"])), shape=shape)
         self.rank = sp.csr_matrix((pairs["r"].astype(np.float32) + 1, (pairs["u"], pairs["i"])), shape=shape)
-        t = targets[~targets.set_index(["user_id", "item_id"]).index.isin(history.set_index(["user_id", "item_id"]).index)]
+        t = targets[
+            ~targets.set_index(["user_id", "item_id"]).index.isin(history.set_index(["user_id", "item_id"]).index)
+        ]
         self.target_users = np.unique(users.get_indexer(t["user_id"]))
         self.targets = set(zip(users.get_indexer(t["user_id"]), items.get_indexer(t["item_id"]), strict=True))
 
@@ -149,8 +151,8 @@ def main() -> None:
             stats = history.groupby("item_id")["rating"].agg(["mean", "count"]).reindex(items)
             c = history["rating"].mean()
             baselines["bayes_average"] = (
-                (stats["count"] * stats["mean"] + 10 * c) / (stats["count"] + 10)
-            ).fillna(0).to_numpy()
+                ((stats["count"] * stats["mean"] + 10 * c) / (stats["count"] + 10)).fillna(0).to_numpy()
+            )
         for model, score in baselines.items():
             lists[(name, model)] = top(np.tile(score, (len(fold.target_users), 1)), fold.x[fold.target_users], K)
             results[(name, model)] = ndcg(fold, fold.target_users, lists[(name, model)])
@@ -202,8 +204,11 @@ def main() -> None:
         pool["label"] = [int((u, i) in f.targets) for u, i in zip(pool["u"], pool["i"], strict=True)]
         frames[name] = pool.sort_values(["u", "i"]).reset_index(drop=True)
     features = ["itemknn_rank", "ease_rank", "als_rank", "popularity", "history"]
-    params = dict(objective="lambdarank", n_estimators=100, learning_rate=0.1, num_leaves=7, min_child_samples=50,
-                  subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0, random_state=0, verbose=-1)  # fmt: skip
+    params = {
+        "objective": "lambdarank", "n_estimators": 100, "learning_rate": 0.1, "num_leaves": 7,
+        "min_child_samples": 50, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
+        "reg_lambda": 1.0, "random_state": 0, "verbose": -1,
+    }  # fmt: skip
     train = frames["validation"]
     half = (train["u"] % 2).to_numpy()
 

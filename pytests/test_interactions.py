@@ -25,8 +25,8 @@ from recwarehouse.interactions.models import (
     FirstStage,
     FoldTargets,
     ListBuilder,
-    ease_skip_reason,
     build_folds,
+    ease_skip_reason,
     ease_weights,
     evaluate_lists,
     fit_model,
@@ -336,7 +336,11 @@ def _relabelled(history: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict, d
     users, items = history["user_id"].unique(), history["item_id"].unique()
     to_user = dict(zip(users, [f"x{n}" for n in rng.permutation(len(users))], strict=True))
     to_item = dict(zip(items, [f"y{n}" for n in rng.permutation(len(items))], strict=True))
-    return history.assign(user_id=history["user_id"].map(to_user), item_id=history["item_id"].map(to_item)), to_user, to_item
+    return (
+        history.assign(user_id=history["user_id"].map(to_user), item_id=history["item_id"].map(to_item)),
+        to_user,
+        to_item,
+    )
 
 
 def test_als_starts_from_the_same_factors_whatever_the_ids() -> None:
@@ -458,7 +462,9 @@ def test_validation_and_test_lists_cover_the_users_with_targets_and_serve_lists_
     from recwarehouse.interactions.models import all_candidates
 
     history, targets, item_scores = _three_folds()
-    settings = FirstStage(n=20, k=5, list_length=10, taus=(0.0,), knn_neighbours=(10,), models=("popularity", "itemknn"))
+    settings = FirstStage(
+        n=20, k=5, list_length=10, taus=(0.0,), knn_neighbours=(10,), models=("popularity", "itemknn")
+    )
     lists = all_candidates(history, targets, item_scores, settings)[0].frame()
     for fold in ("validation", "test"):
         expected = set(targets.loc[targets["fold"] == fold, "user_id"]) & set(

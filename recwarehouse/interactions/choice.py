@@ -88,7 +88,8 @@ def _reason(row, best: str, k: int) -> str:
         return f"served: {what}" if row.is_served else f"{what}, but {SERVED_WHEN_LEVEL} is level with it and serves"
     level = f"{row.difference_to_best:+.4f} against {best} {interval}"
     if row.is_served:
-        return f"served: level with the best ({level}); {SERVED_WHEN_LEVEL} serves when level (its validation lists are cross-fitted)"
+        why = "its validation lists are cross-fitted"
+        return f"served: level with the best ({level}); {SERVED_WHEN_LEVEL} serves when level ({why})"
     if row.is_level_with_best:
         return f"level with the best ({level})"
     return f"behind the best ({level})"
@@ -100,4 +101,3 @@ def runner_up(choice: pd.DataFrame, summary: pd.DataFrame) -> pd.Series | None:
     if others.empty:
         return None
     return others.sort_values(["ndcg_at_k", "model_id"], ascending=[False, True]).iloc[0]
-

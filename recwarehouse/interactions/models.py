@@ -105,7 +105,9 @@ class FirstStage:
                 f">= interactions_k ({out.k}) >= 1"
             )
         if not out.knn_neighbours or min(out.knn_neighbours) < 1:
-            raise ValueError(f"itemknn_neighbours must be a non-empty list of whole numbers >= 1, got {list(out.knn_neighbours)}")
+            raise ValueError(
+                f"itemknn_neighbours must be a non-empty list of whole numbers >= 1, got {list(out.knn_neighbours)}"
+            )
         if not out.lambdas or min(out.lambdas) <= 0:
             raise ValueError(f"ease_lambdas must be a non-empty list of values > 0, got {list(out.lambdas)}")
         if not out.taus or min(out.taus) < 0:
@@ -436,13 +438,16 @@ def _timed_fit(model: str, fold: Fold, params: dict, seed: int) -> tuple[object,
     return fitted, time.perf_counter() - t0
 
 
-def sample_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
+def sample_users(users: np.ndarray, max_users: int, seed: int, first: np.ndarray | None = None) -> np.ndarray:
     """All the users (sorted), or a seeded sample of max_users of them: the validation users the
-    re-ranker learns from (`rerank_training_users`)."""
-    users = np.sort(np.asarray(users, dtype=object))
+    re-ranker learns from (`rerank_training_users`). With `first` (where each user first appears
+    in the log, aligned with `users`) the draw hashes that, not the id, so relabelled ids draw the
+    same users."""
+    users = np.asarray(users, dtype=object)
     if len(users) <= max_users:
-        return users
-    return np.sort(users[np.argsort(seeded_units(users, seed), kind="stable")[:max_users]])
+        return np.sort(users)
+    keys = users if first is None else np.asarray(first)
+    return np.sort(users[np.argsort(seeded_units(keys, seed), kind="stable")[:max_users]])
 
 
 def _fit_key(params: dict) -> str:
@@ -824,7 +829,10 @@ RERANK_PARAMS = {
 
 
 def _fit_ranker(frame: pd.DataFrame, k: int, seed: int) -> lgb.LGBMRanker:
-    ordered = frame.sort_values(["user_id", "item_id"], kind="mergesort")
+    """LambdaRank on the frame's rows, in the order of where their users and items first appear in
+    the log (`user_first`, `item_first`): LightGBM's row sampling draws by position, so rows in an
+    order of their ids would make the model move when the ids are relabelled."""
+    ordered = frame.sort_values(["user_first", "item_first"], kind="mergesort")
     groups = ordered.groupby("user_id", sort=False).size().to_numpy()
     shape = (len(ordered), len(RERANK_FEATURES))
     model = lightgbm_ranker({**RERANK_PARAMS, "lambdarank_truncation_level": 2 * k}, seed, shape)
@@ -860,18 +868,30 @@ class TwoStage:
         return np.round(out, 9)
 
 
-def fit_two_stage(validation_users: np.ndarray, training: pd.DataFrame, k: int, seed: int) -> TwoStage:
+def fit_two_stage(
+    validation_users: np.ndarray,
+    training: pd.DataFrame,
+    k: int,
+    seed: int,
+    user_first: pd.Series,
+    item_first: pd.Series,
+) -> TwoStage:
     """Fit the re-ranker on the training users' validation-fold rows (labels = validation targets).
 
     Cross-fitting (two halves of the validation users by a seeded hash, each half scored by a model
     trained on the other) keeps the model's validation NDCG honest and comparable with the first
-    stage's; test and serve rows are scored by the model trained on all training users."""
+    stage's; test and serve rows are scored by the model trained on all training users.
+    `user_first` / `item_first` (indexed by id): where each user and item first appears in the log.
+    The halves hash it, and the rows are learnt in its order, so relabelled ids give the same model."""
     if training["label"].sum() == 0:
         raise ValueError("the validation fold's candidates contain no positive: nothing to learn from")
     t0 = time.perf_counter()
     halves = pd.DataFrame({"user_id": np.asarray(validation_users, dtype=object)})
-    halves["half"] = seeded_halves(halves["user_id"], seed)
-    training = training.merge(halves, on="user_id", how="inner")
+    halves["half"] = seeded_halves(user_first.reindex(halves["user_id"]).to_numpy(), seed)
+    training = training.merge(halves, on="user_id", how="inner").assign(
+        user_first=lambda t: user_first.reindex(t["user_id"]).to_numpy(),
+        item_first=lambda t: item_first.reindex(t["item_id"]).to_numpy(),
+    )
     models = {}
     for h in (0, 1):
         models[h] = _fit_ranker(training[training["half"] == h], k, seed)

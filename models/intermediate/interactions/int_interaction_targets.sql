@@ -6,7 +6,9 @@
     test fold one of at most `evaluation_users` (all of them when there are fewer): settings, the
     model choice and the re-ranker's training are as sure on 10,000 users as on a million, a
     test metric in [0, 1] over 50,000 users has a standard error of at most 0.0022, and the first
-    stage lists these users only. The serve fold is never sampled: every user is served. -#}
+    stage lists these users only. The draw hashes where the user first appears in the log, not
+    their id, so relabelled ids draw the same users. The serve fold is never sampled: every user
+    is served. -#}
 
 with
 
@@ -27,11 +29,23 @@ targets as (
         {%- endif %}
 ),
 
+first_rows as (
+    select
+        user_id,
+        min(log_row) as first_log_row
+    from folds
+    where fold = 'serve'
+    group by user_id
+),
+
 users_with_targets as (
     select distinct
-        fold,
-        user_id
+        targets.fold,
+        targets.user_id,
+        first_rows.first_log_row
     from targets
+    inner join first_rows
+        on targets.user_id = first_rows.user_id
 ),
 
 sampled_users as (
@@ -44,7 +58,11 @@ sampled_users as (
             user_id,
             row_number() over (
                 partition by fold
-                order by {{ stable_hash_unit("user_id || '|' || fold || '-sample'") }}, user_id
+                order by
+                    {{ stable_hash_unit(
+                        "cast(first_log_row as " ~ dbt.type_string() ~ ") || '|' || fold || '-sample'"
+                    ) }},
+                    first_log_row
             ) as draw
         from users_with_targets
     ) as drawn

@@ -40,9 +40,7 @@ def model(dbt, session):
     )
     if data.engine == "spark":
         parts = []
-        history = data.read(
-            folds, ["fold", "user_id", "item_id", "recency_rank", "log_row"], where="role = 'history'"
-        )
+        history = data.read(folds, ["fold", "user_id", "item_id", "recency_rank", "log_row"], where="role = 'history'")
 
         def remote(job):  # scored now on the executors, so the driver lets go of the fitted model
             listed = data.sql(LISTED_SQL.replace("{fold}", job.fold), folds=folds, targets=targets_table)

@@ -22,6 +22,8 @@ from recwarehouse.interactions.models import (
 )
 from recwarehouse.progress import log
 
+# where each user / item first appears in the log: the serve fold's history is the whole log
+FIRST_ROWS_SQL = "select {id}, min(log_row) as first_log_row from {folds} where fold = 'serve' group by {id}"
 FINAL_SQL = """
 select fold, user_id, item_id, score, rank, 'two_stage' as model, '{model_id}' as model_id, '{params}' as params,
     cast({fit_seconds} as double) as fit_seconds
@@ -37,7 +39,13 @@ def model(dbt, session):
     features = dbt.ref("int_interaction_candidates_featured")
     validation_users = data.sql("select distinct user_id from {features} where fold = 'validation'", features=features)
     users = data.read(validation_users)["user_id"].to_numpy(dtype=object)
-    sample = pd.DataFrame({"user_id": sample_users(users, int(dbt.config.get("rerank_training_users")), seed)})
+    folds = dbt.ref("int_interaction_folds_assembled")
+    user_first, item_first = (
+        data.read(data.sql(FIRST_ROWS_SQL.replace("{id}", column), folds=folds)).set_index(column)["first_log_row"]
+        for column in ("user_id", "item_id")
+    )
+    sample_size = int(dbt.config.get("rerank_training_users"))
+    sample = pd.DataFrame({"user_id": sample_users(users, sample_size, seed, user_first.reindex(users).to_numpy())})
     training = data.read(
         data.sql(
             "select f.* from {features} as f inner join {sample} as s on f.user_id = s.user_id"
@@ -47,7 +55,7 @@ def model(dbt, session):
         ),
         order="user_id, item_id",
     )
-    ranker = fit_two_stage(users, training, k=k, seed=seed)
+    ranker = fit_two_stage(users, training, k=k, seed=seed, user_first=user_first, item_first=item_first)
     del training
     log("re-ranker: scoring every candidate, a group of users at a time")
     lists = data.map_groups(
