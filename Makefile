@@ -15,7 +15,10 @@ export RECWAREHOUSE_TEST_DB ?= $(CURDIR)/test_warehouse.duckdb
 export RECWAREHOUSE_INTERACTIONS_TEST_DB ?= $(CURDIR)/test_interactions_warehouse.duckdb
 ## what the synthetic interactions build printed: a valid log must print no warning (a test reads it)
 export RECWAREHOUSE_INTERACTIONS_BUILD_LOG ?= $(CURDIR)/logs/test_interactions_build.log
+## the same log with every id relabelled, built again: ids are names, results must not move (a test)
+export RECWAREHOUSE_INTERACTIONS_RELABELLED_DB ?= $(CURDIR)/test_interactions_relabelled_warehouse.duckdb
 TEST_INTERACTIONS := data/test_interactions
+TEST_INTERACTIONS_RELABELLED := data/test_interactions_relabelled
 # one thread setting for dbt, DuckDB, LightGBM, scikit-learn and BLAS; OpenMP waits passively, so
 # a busy core never makes LightGBM's threads spin (issue 15). The activated .venv sets both too.
 export RECWAREHOUSE_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -125,14 +128,20 @@ reproducibility-build: test-data
 
 ## the interactions path on a small synthetic log with repeats, no ratings and text ids, with EASE
 ## pushed over its memory cap and the validation and test folds sampled (tuning_users,
-## evaluation_users), into its own warehouse file: the paths MovieLens does not take
+## evaluation_users), into its own warehouse file: the paths MovieLens does not take; then the same
+## log with every id relabelled (recwarehouse.demo.relabel), into another, that a test compares
 $(TEST_INTERACTIONS)/interactions.parquet: recwarehouse/demo/interactions.py | $(STAMP)
 	$(BIN)/python -m recwarehouse.demo.interactions --interactions 20000 --users 600 --items 400 --seed 11 --repeat-rate 0.2 --out $(TEST_INTERACTIONS)
-interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet
-	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB)
+$(TEST_INTERACTIONS_RELABELLED)/interactions.parquet: $(TEST_INTERACTIONS)/interactions.parquet recwarehouse/demo/relabel.py | $(STAMP)
+	$(BIN)/python -m recwarehouse.demo.relabel --src $(TEST_INTERACTIONS) --out $(TEST_INTERACTIONS_RELABELLED) --seed 5
+INTERACTIONS_TEST_VARS := ease_max_memory_mb: 0.5, tuning_users: 300, evaluation_users: 400
+interactions-build: setup $(TEST_INTERACTIONS)/interactions.parquet $(TEST_INTERACTIONS_RELABELLED)/interactions.parquet
+	rm -f $(RECWAREHOUSE_INTERACTIONS_TEST_DB) $(RECWAREHOUSE_INTERACTIONS_RELABELLED_DB)
 	mkdir -p $(dir $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG))
-	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), ease_max_memory_mb: 0.5, tuning_users: 300, evaluation_users: 400, artifacts_path: $(CURDIR)/artifacts/test_interactions}' \
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_TEST_DB) DBT_TARGET_PATH=target/test_interactions $(BIN)/dbt build --target test --select tag:interactions --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS), $(INTERACTIONS_TEST_VARS), artifacts_path: $(CURDIR)/artifacts/test_interactions}' \
 	  > $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG) 2>&1; status=$$?; cat $(RECWAREHOUSE_INTERACTIONS_BUILD_LOG); exit $$status
+	RECWAREHOUSE_TEST_DB=$(RECWAREHOUSE_INTERACTIONS_RELABELLED_DB) DBT_TARGET_PATH=target/test_interactions_relabelled $(BIN)/dbt build --target test --select tag:interactions --exclude-resource-type test --exclude-resource-type unit_test \
+	  --vars '{interactions_adapter: parquet, interactions_path: $(TEST_INTERACTIONS_RELABELLED), $(INTERACTIONS_TEST_VARS), artifacts_path: $(CURDIR)/artifacts/test_interactions_relabelled}'
 
 ## the docs-site test drives Debian's chromium through chromium-driver
 system-deps-browser:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from recwarehouse.demo.relabel import relabel_folder  # noqa: E402
 from recwarehouse.metrics import paired_bootstrap  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,27 +98,10 @@ def generated_log(name: str, folder: Path) -> Path:
 
 
 def relabelled(source: Path, folder: Path, seed: int) -> Path:
-    """The same log, rows in the same order, every user and item id replaced by a seeded random
-    text (a bijection), in both files."""
-    if (folder / "interactions.parquet").exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    events = pd.read_parquet(source / "interactions.parquet")
-    items = pd.read_parquet(source / "items.parquet")
-    rng = np.random.default_rng(seed)
-
-    def bijection(ids: pd.Series, prefix: str) -> dict:
-        distinct = pd.unique(ids.astype(str))
-        codes = rng.choice(16**7, size=distinct.size, replace=False)
-        return dict(zip(distinct, (f"{prefix}{code:07x}" for code in codes), strict=True))
-
-    users = bijection(events["user_id"], "u")
-    catalogue = bijection(pd.concat([items["item_id"], events["item_id"]]), "i")
-    events["user_id"] = events["user_id"].astype(str).map(users)
-    events["item_id"] = events["item_id"].astype(str).map(catalogue)
-    items["item_id"] = items["item_id"].astype(str).map(catalogue)
-    events.to_parquet(folder / "interactions.parquet", index=False)
-    items.to_parquet(folder / "items.parquet", index=False)
+    """The same log under other names (`recwarehouse.demo.relabel`: a seeded bijection of every
+    user and item id, rows in the same order)."""
+    if not (folder / "interactions.parquet").exists():
+        relabel_folder(source, folder, seed)
     return folder
 
 

@@ -41,5 +41,16 @@ def synthetic_warehouse() -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="session")
+def relabelled_warehouse() -> duckdb.DuckDBPyConnection:
+    """The same synthetic log with every user and item id relabelled (`make interactions-build`)."""
+    path = os.environ.get("RECWAREHOUSE_INTERACTIONS_RELABELLED_DB")
+    if not path or not Path(path).exists():
+        pytest.fail("no relabelled interactions warehouse: run `make interactions-build`")
+    con = duckdb.connect(path, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
 def corruption_manifest() -> dict:
     return json.loads((ROOT / "data" / "test" / "_corruption.json").read_text())

@@ -343,27 +343,29 @@ def _relabelled(history: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict, d
     )
 
 
-def test_als_starts_from_the_same_factors_whatever_the_ids() -> None:
-    # relabelling reorders the matrix (ids are indexed in sorted order): the fit must not move
+@pytest.mark.parametrize(
+    "model, params",
+    [
+        ("als", {"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 5}),
+        ("bpr", {"factors": 8, "learning_rate": 0.05, "regularization": 0.01, "iterations": 5}),
+    ],
+)
+def test_implicit_models_fit_the_same_factors_whatever_the_ids(model, params) -> None:
+    # relabelling reorders the matrix (ids are indexed in sorted order): fitted in the log's order
+    # of users and items, the factors are the same bit for bit
     history = _history(8).assign(fold="serve")
     history["log_row"] = np.arange(1, len(history) + 1)
     relabelled, to_user, to_item = _relabelled(history, 3)
-    params = {"factors": 8, "regularization": 0.05, "alpha": 1.0, "iterations": 5}
     one, two = build_folds(history, "log")["serve"], build_folds(relabelled, "log")["serve"]
-    a, b = fit_model("als", one, params, seed=11), fit_model("als", two, params, seed=11)
+    a, b = fit_model(model, one, params, seed=11), fit_model(model, two, params, seed=11)
     at_user = np.searchsorted(two.users, [to_user[u] for u in one.users])
     at_item = np.searchsorted(two.items, [to_item[i] for i in one.items])
-
-    def apart(x: np.ndarray, y: np.ndarray) -> float:
-        return float(np.abs(x - y).max() / np.abs(x).max())
-
-    # the same fit up to the order of float sums (the solver visits rows in index order)
-    assert apart(a.user_factors, b.user_factors[at_user]) < 1e-2
-    assert apart(a.item_factors, b.item_factors[at_item]) < 1e-2
-    # without the log's order to draw in, the start (and so the fit) follows the ids
+    assert np.array_equal(a.user_factors, b.user_factors[at_user])
+    assert np.array_equal(a.item_factors, b.item_factors[at_item])
+    # without the log's order, the fit follows the ids
     one.user_first = one.item_first = two.user_first = two.item_first = None
-    a, b = fit_model("als", one, params, seed=11), fit_model("als", two, params, seed=11)
-    assert apart(a.item_factors, b.item_factors[at_item]) > 0.1
+    a, b = fit_model(model, one, params, seed=11), fit_model(model, two, params, seed=11)
+    assert not np.allclose(a.item_factors, b.item_factors[at_item], atol=1e-3)
 
 
 def test_ease_and_bayes_average_are_skipped_with_a_reason() -> None:

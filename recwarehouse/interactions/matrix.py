@@ -48,7 +48,7 @@ class Fold:
     x: sp.csr_matrix  # users x items, value = repeat weight of the pair's count (float32)
     recency: sp.csr_matrix  # same pattern, value = the pair's distinct-item recency rank + 1
     # where each user / item first appears in the log (`log_row`), when known: an order of them
-    # that no relabelling of ids changes, for what a fit draws per user or item (`entity_draws`)
+    # that no relabelling of ids changes, for the order a fit visits them in (`_fit_implicit`)
     user_first: np.ndarray | None = None
     item_first: np.ndarray | None = None
 
@@ -111,18 +111,6 @@ class Fold:
 
     def megabytes(self) -> float:
         return (self.x.data.nbytes + self.x.indices.nbytes + self.x.indptr.nbytes) * 2 / 2**20
-
-
-def entity_draws(first: np.ndarray | None, n: int, columns: int, rng: np.random.Generator) -> np.ndarray:
-    """n x columns uniform draws in [0, 1), one row per user or item: drawn in the order of `first`
-    (where each first appears in the log) when it is known, so the same entity gets the same row
-    whatever its id and index; else in index order."""
-    draws = rng.random((n, columns), dtype=np.float32)
-    if first is None:
-        return draws
-    out = np.empty_like(draws)
-    out[np.argsort(first, kind="stable")] = draws
-    return out
 
 
 def encode_ids(values) -> tuple[np.ndarray, np.ndarray]:

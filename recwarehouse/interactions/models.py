@@ -46,7 +46,7 @@ from recwarehouse.hashing import (
     seeded_units,
     text_fingerprint,
 )
-from recwarehouse.interactions.matrix import Fold, encode_ids, entity_draws, scored_chunks, top_n_rows
+from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
 from recwarehouse.metrics import hit_rank_metrics
 from recwarehouse.progress import log
 
@@ -203,13 +203,19 @@ def itemknn_weights(x: sp.spmatrix | np.ndarray, k: int | None = None) -> sp.csr
 
 
 def _fit_implicit(kind: str, fold: Fold, params: dict, seed: int):
-    """ALS or BPR from implicit on the fold's matrix (CPU, seeded). ALS starts from factors drawn
-    per user and item in the order they first appear in the log (`entity_draws`, as implicit draws
-    them: uniform times 0.01), so a relabelling of ids, which reorders the matrix, starts it from
-    the same place. BPR's sampling follows the matrix's order whatever its start."""
+    """ALS or BPR from implicit on the fold's matrix (CPU, seeded). The matrix is fitted with its
+    users and items in the order they first appear in the log (`Fold.user_first` / `item_first`)
+    when it is known, and the factors put back in the fold's order: the random start, BPR's draws
+    and every sum then visit them in the same order whatever their ids, so relabelled ids give the
+    same factors, bit for bit."""
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
+    n_users, n_items = fold.x.shape
+    by_user = np.arange(n_users) if fold.user_first is None else np.argsort(fold.user_first, kind="stable")
+    by_item = np.arange(n_items) if fold.item_first is None else np.argsort(fold.item_first, kind="stable")
+    x = fold.x.tocsr()[by_user][:, by_item].tocsr().astype(np.float32)
+    x.sort_indices()
     # BPR: one thread, because parallel SGD (hogwild) would make the factors differ run to run; no
     # BLAS either, so no process-wide thread limit: its fits run beside other work (`all_candidates`).
     # ALS runs its own threads (and implicit checks BLAS when it is made): BLAS inside them must not
@@ -232,11 +238,9 @@ def _fit_implicit(kind: str, fold: Fold, params: dict, seed: int):
                 random_state=seed,
                 num_threads=threads(),
             )
-            rng = np.random.default_rng(seed)
-            n_users, n_items = fold.x.shape
-            model.user_factors = entity_draws(fold.user_first, n_users, model.factors, rng) * np.float32(0.01)
-            model.item_factors = entity_draws(fold.item_first, n_items, model.factors, rng) * np.float32(0.01)
-        model.fit(fold.x.tocsr().astype(np.float32), show_progress=False)
+        model.fit(x, show_progress=False)
+    model.user_factors = np.ascontiguousarray(model.user_factors[np.argsort(by_user)])
+    model.item_factors = np.ascontiguousarray(model.item_factors[np.argsort(by_item)])
     return model
 
 
