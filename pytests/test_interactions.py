@@ -460,6 +460,38 @@ def _three_folds():
     return history, targets, item_scores
 
 
+def test_every_first_stage_list_is_the_same_whatever_the_ids() -> None:
+    # recency_popularity is 1.0 for every item and kNN scores tie often: ties go to the item that
+    # first appears earlier in the log, so a relabelling changes no list
+    from recwarehouse.interactions.models import all_candidates
+
+    history, targets, item_scores = _three_folds()
+    history["log_row"] = np.arange(1, len(history) + 1)
+    relabelled, to_user, to_item = _relabelled(history, 4)
+
+    def rename(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+        return frame.assign(**{c: frame[c].map(lambda v, m=m: m.get(v, f"new-{v}")) for c, m in columns.items()})
+
+    settings = FirstStage(
+        n=20, k=5, list_length=10, lambdas=(20.0,), taus=(0.0, 5.0), knn_neighbours=(3, 10),
+        als_grid=({"factors": 4, "regularization": 0.05, "alpha": 1.0, "iterations": 3},),
+        models=("popularity", "recency_popularity", "itemknn", "ease", "als"),
+    )  # fmt: skip
+    one = all_candidates(history, targets, item_scores, settings)[0].frame()
+    two = all_candidates(
+        relabelled,
+        rename(targets, {"user_id": to_user, "item_id": to_item}),
+        rename(item_scores, {"item_id": to_item}),
+        settings,
+    )[0].frame()
+    one = rename(one, {"user_id": to_user, "item_id": to_item})
+    key = ["fold", "model", "user_id", "rank"]
+    one, two = one.sort_values(key).reset_index(drop=True), two.sort_values(key).reset_index(drop=True)
+    assert len(one) > 1000 and set(one["model"]) == set(settings.models)
+    assert one[key + ["item_id"]].equals(two[key + ["item_id"]])
+    assert np.allclose(one["score"], two["score"], rtol=1e-5)
+
+
 def test_validation_and_test_lists_cover_the_users_with_targets_and_serve_lists_everyone() -> None:
     from recwarehouse.interactions.models import all_candidates
 

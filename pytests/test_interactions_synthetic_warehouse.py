@@ -146,5 +146,21 @@ def test_relabelled_ids_serve_the_same_model_and_move_no_metric(synthetic_wareho
     assert max(moved.values()) <= 0.02, moved
     served = "select distinct model from marts.fct_interaction_recommendations"
     assert synthetic_warehouse.sql(served).fetchall() == relabelled_warehouse.sql(served).fetchall()
+    # and every user is served the same items: the ids of one log are mapped to the other's by the
+    # position of the rows they are on (log_row)
+    names = "select log_row, user_id, item_id from staging.stg_interactions__events"
+    old, new = synthetic_warehouse.sql(names).df(), relabelled_warehouse.sql(names).df()
+    pairs = old.merge(new, on="log_row", suffixes=("", "_new"))
+    to_user = dict(zip(pairs["user_id"], pairs["user_id_new"], strict=True))
+    to_item = dict(zip(pairs["item_id"], pairs["item_id_new"], strict=True))
+    lists = "select user_id, rank, item_id from marts.fct_interaction_recommendations"
+    one = (
+        synthetic_warehouse.sql(lists)
+        .df()
+        .assign(user_id=lambda t: t["user_id"].map(to_user), item_id=lambda t: t["item_id"].map(to_item))
+    )
+    two = relabelled_warehouse.sql(lists).df()
+    key = ["user_id", "rank"]
+    assert one.sort_values(key).reset_index(drop=True).equals(two.sort_values(key).reset_index(drop=True))
     split = "select split, inner_split, count(*) from intermediate.int_interactions_split group by all order by all"
     assert synthetic_warehouse.sql(split).fetchall() == relabelled_warehouse.sql(split).fetchall()

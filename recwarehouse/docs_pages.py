@@ -241,6 +241,14 @@ BENCHMARKS = [
         "K = 10), beside the figures the field's libraries reach.",
     ),
     (
+        "interactions_logs",
+        "Bring-your-own logs",
+        "MovieLens 100K and generated logs of other shapes through the whole interactions build: the "
+        "served model's test NDCG@10 beside the best model's with a paired bootstrap interval, every "
+        "model's move when every id is relabelled, and the build's time beside a plain-library script "
+        "of the same models and grid.",
+    ),
+    (
         "interactions_scale",
         "Interaction logs at real size",
         "Synthetic logs of 1M and 10M interactions through the whole interactions build, beside the "

@@ -4,8 +4,10 @@ Nothing here holds users x items densely: a fold is a `scipy.sparse` CSR matrix,
 scores a chunk of users at a time (`chunk_rows`: as many rows as fit `score_memory_mb`), keeping
 each row's top N by a partition of its values (`top_n_rows`). Peak memory is the chunk plus the model.
 
-Ids: users and items are indexed in sorted id order, so a tie in score goes to the smaller item
-index (= the smaller item id), in every path alike (`top_n_rows`).
+Ids: users and items are indexed in sorted id order. A tie in score goes to the item that first
+appears earlier in the log when the fold knows where its items first appear (`Fold.tie_order`,
+`scored_chunks`' `order`), else to the smaller item index (= the smaller item id), in every path
+alike (`top_n_rows`), so relabelled ids give the same lists.
 
 Repeats: a (user, item) pair that occurs c times is one matrix entry whose value is the repeat
 weight of c (`REPEAT_WEIGHTS`: `binary` 1, `count` c, `log` 1 + ln c). A user's recency rank r
@@ -108,6 +110,28 @@ class Fold:
         p = self.x.copy()
         p.data = (p.data * np.exp(-(self.recency.data - 1.0) / tau)).astype(np.float32)
         return p
+
+    def tie_order(self) -> np.ndarray | None:
+        """The columns in the order their items first appear in the log, when known: equal scores
+        go to the item earlier in it (`ListJob.order`)."""
+        return None if self.item_first is None else np.argsort(self.item_first, kind="stable")
+
+    def user_order(self) -> np.ndarray | None:
+        """The rows in the order their users first appear in the log, when known."""
+        return None if self.user_first is None else np.argsort(self.user_first, kind="stable")
+
+    def in_log_order(self) -> sp.csr_matrix:
+        """X with its users and items in the order they first appear in the log (X itself when
+        that is not known): what the models are fitted on, so every sum, draw and tie visits them
+        in an order no relabelling of ids changes."""
+        x = self.x
+        if self.user_first is not None:
+            x = x[self.user_order()]
+        if self.item_first is not None:
+            x = x[:, self.tie_order()]
+        x = sp.csr_matrix(x)
+        x.sort_indices()
+        return x
 
     def megabytes(self) -> float:
         return (self.x.data.nbytes + self.x.indices.nbytes + self.x.indptr.nbytes) * 2 / 2**20
@@ -294,6 +318,7 @@ def scored_chunks(
     exclude_seen: bool = True,
     workers: int | None = None,
     users: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yields (user rows, top-n columns, their scores) chunk by chunk, in user order, for every user
     of the fold or only the sorted row indices `users`; score_block(rows) returns the scores of
@@ -301,10 +326,17 @@ def scored_chunks(
     them as the dense path would, without making them dense). `workers` chunks (default: the
     project's threads) are scored at once on threads (NumPy and SciPy release the GIL), each with
     one BLAS thread and score_memory_mb / workers of room, so the cores are used and not
-    oversubscribed. Chunks are independent: the result does not depend on workers."""
+    oversubscribed. Chunks are independent: the result does not depend on workers. `order`: the
+    block's columns are the items in this order (a permutation of the fold's columns), so equal
+    scores go to the item earlier in it; the columns yielded are the fold's."""
     workers = max(1, workers or threads())
     step = chunk_rows(fold.shape[1], score_memory_mb / workers)
     seen = fold.x if exclude_seen else None
+    if seen is not None and order is not None:  # the seen items in the block's column order
+        # new arrays throughout: sorting the indices in place must not reorder the fold's own data
+        indices, indptr = np.argsort(order)[seen.indices], seen.indptr.copy()
+        seen = sp.csr_matrix((seen.data.copy(), indices, indptr), shape=seen.shape)
+        seen.sort_indices()
     everyone = np.arange(fold.shape[0]) if users is None else np.asarray(users, dtype=np.int64)
 
     def one(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -315,7 +347,7 @@ def scored_chunks(
             cols, vals = top_n_sparse_rows(block, seen_rows, n)
         else:
             cols, vals = top_n_rows(block, seen_rows, n, overwrite=True)
-        return rows, cols, vals
+        return rows, (cols if order is None else order[cols]), vals
 
     starts = range(0, everyone.size, step)
     if workers == 1:

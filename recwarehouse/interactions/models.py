@@ -6,8 +6,9 @@ Every model scores items for a user from the user's *history* in a fold (see
 ``int_interaction_folds_assembled``): the seen-item filter is that history, never the target rows
 (unless `interactions_reconsumption` is on: then seen items may be recommended). The user x item
 matrix is sparse and users are scored in chunks (``recwarehouse.interactions.matrix``), so memory
-is bounded by a chunk and the model, never by users x items. Items are indexed in sorted id order
-and every top-N breaks ties by the smaller item id, so the same data give the same lists.
+is bounded by a chunk and the model, never by users x items. Items are indexed in sorted id order;
+every top-N gives an equal score to the item that first appears earlier in the log (the smaller
+item id when that is not known), so the same data give the same lists, whatever the ids.
 
 EASE (Steck, 2019): B = I - P / diag(P) with P = (X'X + lambda I)^-1, diag(B) = 0; scores = x_u B.
 P comes from a Cholesky factorisation in float32 (LAPACK potrf + potri), in place: the item x item
@@ -212,10 +213,9 @@ def _fit_implicit(kind: str, fold: Fold, params: dict, seed: int):
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
     n_users, n_items = fold.x.shape
-    by_user = np.arange(n_users) if fold.user_first is None else np.argsort(fold.user_first, kind="stable")
-    by_item = np.arange(n_items) if fold.item_first is None else np.argsort(fold.item_first, kind="stable")
-    x = fold.x.tocsr()[by_user][:, by_item].tocsr().astype(np.float32)
-    x.sort_indices()
+    by_user = np.arange(n_users) if fold.user_first is None else fold.user_order()
+    by_item = np.arange(n_items) if fold.item_first is None else fold.tie_order()
+    x = fold.in_log_order().astype(np.float32)
     # BPR: one thread, because parallel SGD (hogwild) would make the factors differ run to run; no
     # BLAS either, so no process-wide thread limit: its fits run beside other work (`all_candidates`).
     # ALS runs its own threads (and implicit checks BLAS when it is made): BLAS inside them must not
@@ -256,7 +256,10 @@ class ListJob:
     score per item, `weights` the scores: the popularity-type baselines), "profile" (the user's
     decayed profile, `tau`, times an item x item matrix `weights`: EASE dense, item kNN sparse) or
     "factors" (`weights` = (user factors, item factors) of the fold's users `users`: ALS, BPR).
-    `items` are the fold's sorted item ids; `part` numbers the lists in `ListBuilder`'s labels."""
+    `items` are the fold's sorted item ids; `part` numbers the lists in `ListBuilder`'s labels.
+    `order`: the fold's items in the order they first appear in the log (`Fold.tie_order`): equal
+    scores go to the item earlier in it, so relabelled ids give the same lists; without it, to the
+    smaller item id."""
 
     fold: str
     part: int
@@ -266,17 +269,24 @@ class ListJob:
     weights: object
     tau: float = 0.0
     users: np.ndarray | None = None
+    order: np.ndarray | None = None
 
     def score_block(self, fold: Fold) -> ScoreBlock:
-        """The dense (or, for item kNN, sparse) score block of some of `fold`'s users (row indices);
-        `fold` is the job's fold or a part of it with the same items."""
-        if self.kind == "profile":
+        """The dense (or, for item kNN, sparse) score block of some of `fold`'s users (row indices),
+        its columns the items in `order` (or the fold's); `fold` is the job's fold or a part of it
+        with the same items."""
+        order = self.order
+        if self.kind == "profile":  # `weights` are over the items in `order` (`fit_model`)
             profile, weights = fold.profile(self.tau), self.weights
+            if order is not None:
+                profile = sp.csr_matrix(profile[:, order])
+                profile.sort_indices()
             if sp.issparse(weights):  # sparse scores (a history's neighbours): `scored_chunks` keeps them sparse
                 return lambda rows: profile[rows] @ weights
             return lambda rows: np.asarray(profile[rows] @ weights)
         if self.kind == "factors":
             user_factors, item_factors = self.weights
+            item_factors = item_factors if order is None else item_factors[order]
             at = np.searchsorted(self.users, fold.users)
             return lambda rows: user_factors[at[rows]] @ item_factors.T
         raise ValueError(f"a {self.kind!r} job has no score block")
@@ -285,22 +295,25 @@ class ListJob:
         """(user rows, top-n columns, scores) chunk by chunk for `fold`'s users (or the row indices
         `users`)."""
         if self.kind == "global":
-            return global_top_n(fold, self.weights, self.n, exclude_seen, memory_mb, users)
-        return scored_chunks(fold, self.score_block(fold), self.n, memory_mb, exclude_seen, workers, users)
+            return global_top_n(fold, self.weights, self.n, exclude_seen, memory_mb, users, self.order)
+        return scored_chunks(
+            fold, self.score_block(fold), self.n, memory_mb, exclude_seen, workers, users, order=self.order
+        )
 
 
 def list_job(model: str, fold_name: str, fold: Fold, params: dict, fitted, n: int, part: int = -1) -> ListJob:
     """The `ListJob` of a fitted CF model on a fold."""
     if model in ("ease", "ease_no_decay", "itemknn"):
-        return ListJob(fold_name, part, n, fold.items, "profile", fitted, float(params["tau"]))
+        return ListJob(fold_name, part, n, fold.items, "profile", fitted, float(params["tau"]), order=fold.tie_order())
     if model in ("als", "bpr"):
         factors = (np.asarray(fitted.user_factors), np.asarray(fitted.item_factors))
-        return ListJob(fold_name, part, n, fold.items, "factors", factors, users=fold.users)
+        return ListJob(fold_name, part, n, fold.items, "factors", factors, users=fold.users, order=fold.tie_order())
     raise ValueError(f"unknown model {model!r}")
 
 
 def scorer(model: str, fold: Fold, params: dict, fitted) -> ScoreBlock:
-    """The dense score block of a fitted model for some of the fold's users (row indices)."""
+    """The dense score block of a fitted model for some of the fold's users (row indices); its
+    columns are the items in `fold.tie_order()` when the fold has one."""
     return list_job(model, "", fold, params, fitted, 0).score_block(fold)
 
 
@@ -352,22 +365,31 @@ def _list_rows(part: int, users: np.ndarray, items: np.ndarray, chunk) -> pd.Dat
 
 
 def fit_model(model: str, fold: Fold, params: dict, seed: int):
-    """The fitted object `scorer` needs: EASE's B, kNN's sparse S, or an implicit model."""
+    """The fitted object `scorer` needs: EASE's B or kNN's sparse S, both over the items in the
+    fold's tie order (`Fold.in_log_order`), or an implicit model (factors in the fold's order)."""
     if model in ("ease", "ease_no_decay"):
-        return ease_weights(fold.x, params["lambda"])
+        return ease_weights(fold.in_log_order(), params["lambda"])
     if model == "itemknn":
-        return item_neighbours(fold.x, int(params["neighbours"]))
+        return item_neighbours(fold.in_log_order(), int(params["neighbours"]))
     return _fit_implicit(model, fold, params, seed)
 
 
 def global_top_n(
-    fold: Fold, values: np.ndarray, n: int, exclude_seen: bool, memory_mb: float, users: np.ndarray | None = None
+    fold: Fold,
+    values: np.ndarray,
+    n: int,
+    exclude_seen: bool,
+    memory_mb: float,
+    users: np.ndarray | None = None,
+    tie_order: np.ndarray | None = None,
 ):
     """Chunks of the top-n items by one global score per item (popularity-type baselines), for
     every user of the fold or only the sorted row indices `users`: only the n + (longest history)
-    best items can make anyone's list, so a chunk is that narrow."""
-    finite = np.isfinite(values)
-    order = np.flatnonzero(finite)[np.argsort(-values[finite], kind="stable")]
+    best items can make anyone's list, so a chunk is that narrow. Equal scores go to the item
+    earlier in `tie_order` (a permutation of the columns), else to the smaller column."""
+    finite = np.flatnonzero(np.isfinite(values))
+    position = np.arange(values.size) if tie_order is None else np.argsort(tie_order)
+    order = finite[np.lexsort((position[finite], -values[finite]))]
     longest = int(np.diff(fold.x.indptr).max(initial=0)) if exclude_seen else 0
     keep = order[: n + longest]
     position = np.full(fold.shape[1], -1, dtype=np.int64)
@@ -486,14 +508,8 @@ def _tune(
         if shape_key not in fitted:
             future = (prefit or {}).pop(shape_key, None)
             fitted = {shape_key: future.result()[0] if future else fit_model(model, fold, params, s.seed)}
-        chunks = scored_chunks(
-            fold,
-            scorer(model, fold, params, fitted[shape_key]),
-            s.k,
-            s.score_memory_mb,
-            not s.reconsumption,
-            users=rows,
-        )
+        job = list_job(model, "validation", fold, params, fitted[shape_key], s.k)
+        chunks = job.chunks(fold, not s.reconsumption, s.score_memory_mb, users=rows)
         score = targets.ndcg(chunks, s.k)
         tried.append({**params, "validation_ndcg": round(score, 9)})
         if score > best_ndcg + 1e-12:
@@ -701,7 +717,7 @@ def all_candidates(
             if model in models:
                 values = np.nan_to_num(scores[column].to_numpy(dtype=float), nan=-np.inf)
                 n = s.n if model in POOL_MODELS else s.list_length
-                job = ListJob(name, -1, n, fold.items, "global", values)
+                job = ListJob(name, -1, n, fold.items, "global", values, order=fold.tie_order())
                 if remote is None:
                     lists.add(
                         name, model, json.dumps({}), job.chunks(fold, exclude_seen, s.score_memory_mb, listed.get(name))
@@ -855,6 +871,7 @@ class TwoStage:
     halves: pd.DataFrame  # user_id, half: every validation user's half
     models: dict  # 0 / 1: trained on that half's training users; "all": on every training user
     info: dict
+    item_first: pd.Series | None = None  # item_id -> where it first appears in the log: ties in score
 
     def score(self, batch: pd.DataFrame) -> np.ndarray:
         """Scores of a batch of featured rows (with `fold` and, for validation rows, `half`)."""
@@ -905,7 +922,7 @@ def fit_two_stage(
     n_users = training["user_id"].nunique()
     log(f"re-ranker on all {n_users:,} training users ({len(training):,} rows): {seconds:.1f} s in all")
     info = {"params": {**RERANK_PARAMS, "features": RERANK_FEATURES}, "fit_seconds": round(seconds, 3)}
-    return TwoStage(halves, models, info)
+    return TwoStage(halves, models, info, item_first)
 
 
 TWO_STAGE_SCHEMA = "fold string, user_id string, item_id string, score double, rank bigint"
@@ -916,7 +933,8 @@ class TwoStageLister:
     executors): `rows` are every featured candidate (fold, user_id, item_id, RERANK_FEATURES) of
     the users. A validation user is scored by the half's model that never saw them, the test and
     serve folds by the model on all training users (`TwoStage.score`); each (fold, user) keeps its
-    `list_length` best (ties by item id)."""
+    `list_length` best (equal scores: the item that first appears earlier in the log, else the
+    smaller item id)."""
 
     def __init__(self, ranker: TwoStage, list_length: int) -> None:
         self.ranker, self.list_length = ranker, list_length
@@ -926,9 +944,11 @@ class TwoStageLister:
         validation = (rows["fold"] == "validation").to_numpy()
         rows = rows.assign(half=np.where(validation, rows["user_id"].map(self.halves), np.nan))
         scored = rows[["fold", "user_id", "item_id"]].assign(score=self.ranker.score(rows))
+        first = self.ranker.item_first
+        scored["tie"] = 0 if first is None else first.reindex(scored["item_id"]).to_numpy()
         scored = scored.sort_values(
-            ["fold", "user_id", "score", "item_id"], ascending=[True, True, False, True], kind="mergesort"
-        )
+            ["fold", "user_id", "score", "tie", "item_id"], ascending=[True, True, False, True, True], kind="mergesort"
+        ).drop(columns="tie")
         scored["rank"] = scored.groupby(["fold", "user_id"], sort=False).cumcount() + 1
         return scored[scored["rank"] <= self.list_length]
 
