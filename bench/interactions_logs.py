@@ -200,12 +200,19 @@ def main() -> None:
             f"{one['test'][one['served']]:>7.4f}  {one['best']:<14}{one['test'][one['best']]:>7.4f}"
             f"  {interval:<30}{'yes' if within else 'NO':>7}"
         )
+    within_all = sum(
+        one["ci"]["ci_low"] <= 0 <= one["ci"]["ci_high"] or one["served"] == one["best"] for _, _, one, _, _ in rows
+    )
+    print(f"\nserved within the bootstrap interval of the best on test: {within_all} of {len(rows)} logs")
     print("\ntest NDCG@10 moved by a relabelling of every id (relative; target <= 2%)")
     models = sorted({m for name in moves for m in moves[name]})
     print(f"{'log':<18}" + "".join(f"{m[:12]:>13}" for m in models) + f"{'served':>20}")
     for name, _first, one, two, _ in rows:
         cells = "".join(f"{100 * moves[name][m]:>12.2f}%" if m in moves[name] else f"{'-':>13}" for m in models)
         print(f"{name:<18}{cells}{one['served'] + ' / ' + two['served']:>20}")
+    largest = max(max(moved.values()) for moved in moves.values())
+    same = sum(one["served"] == two["served"] for _, _, one, two, _ in rows)
+    print(f"largest move of any model on any log: {100 * largest:.2f}%; the same model served on {same} of {len(rows)}")
     print("\nwhole build against a plain-library script of the same models and grid (no dbt)")
     print(f"{'log':<18}{'build s':>9}{'plain s':>9}{'ratio':>7}{'fixed s':>9}  {'plain best NDCG':<22}{'warnings':>9}")
     for name, first, _one, _two, baseline in rows:
