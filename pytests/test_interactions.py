@@ -232,6 +232,16 @@ def test_itemknn_neighbours_are_the_k_best_with_ties_to_the_smaller_item() -> No
             assert kept[i, expected] == pytest.approx(full[i, expected])
 
 
+def test_neighbours_cut_from_a_wider_fit_are_the_fit_with_fewer() -> None:
+    from recwarehouse.interactions.models import keep_neighbours
+
+    x = sp.csr_matrix(np.random.default_rng(4).integers(0, 2, (50, 30)).astype(float))
+    wide = itemknn_weights(x, k=12)
+    for k in (1, 3, 7, 12):
+        cut, direct = keep_neighbours(wide, k), itemknn_weights(x, k=k)
+        assert (cut != direct).nnz == 0 and np.array_equal(cut.indices, direct.indices)
+
+
 def _history(seed: int, users: int = 120, items: int = 60, rows: int = 1500) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(

@@ -47,7 +47,7 @@ from recwarehouse.hashing import (
     seeded_units,
     text_fingerprint,
 )
-from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_n_rows
+from recwarehouse.interactions.matrix import Fold, encode_ids, scored_chunks, top_entries_per_row, top_n_rows
 from recwarehouse.metrics import hit_rank_metrics
 from recwarehouse.progress import log
 
@@ -194,6 +194,15 @@ def ease_weights(x: sp.spmatrix | np.ndarray, lam: float) -> np.ndarray:
     p /= -diag[None, :]
     p[np.diag_indices(n)] = 0.0
     return np.ascontiguousarray(p)
+
+
+def keep_neighbours(similar: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Item kNN's S cut to each item's k most similar (ties: the smaller column, as
+    `item_neighbours` keeps them): the same S as fitting with k, from a fit with more."""
+    rows, cols, vals = top_entries_per_row(similar, k)
+    out = sp.csr_matrix((vals, (rows, cols)), shape=similar.shape, dtype=np.float32)
+    out.sort_indices()
+    return out
 
 
 def itemknn_weights(x: sp.spmatrix | np.ndarray, k: int | None = None) -> sp.csr_matrix:
@@ -497,6 +506,7 @@ def _tune(
     same way (EASE without decay is EASE's tau 0): their NDCG is taken, not refitted, and only the
     best setting is fitted."""
     best, best_ndcg, tried, fitted, best_fitted = None, -1.0, [], {}, None
+    widest = None  # item kNN: the fit with the most neighbours; the others are cut from it
     for params in _grid(model, s):
         if known and _setting_key(params) in known:
             score = known[_setting_key(params)]
@@ -505,7 +515,11 @@ def _tune(
                 best, best_ndcg, best_fitted = params, score, None
             continue
         shape_key = _fit_key(params)
-        if shape_key not in fitted:
+        if shape_key not in fitted and model == "itemknn":
+            if widest is None:
+                widest = fit_model(model, fold, {**params, "neighbours": max(s.knn_neighbours)}, s.seed)
+            fitted = {shape_key: keep_neighbours(widest, int(params["neighbours"]))}
+        elif shape_key not in fitted:
             future = (prefit or {}).pop(shape_key, None)
             fitted = {shape_key: future.result()[0] if future else fit_model(model, fold, params, s.seed)}
         job = list_job(model, "validation", fold, params, fitted[shape_key], s.k)
