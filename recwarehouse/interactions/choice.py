@@ -1,16 +1,14 @@
-"""Which interactions model is served: the choice on the validation fold, made on margins the data
-can support.
+"""Which interactions model is served: the best on the validation fold, with the margins the data
+can support beside it.
 
 One validation fold tells two models apart only by more than the noise of which users happen to be
 in it. So every model of the served family is set against the family's best on validation NDCG@K
 by the paired bootstrap over the validation users (`recwarehouse.metrics.paired_bootstrap`, the
 same as `fct_interaction_model_comparison` uses on test): a model whose interval of (model - best)
-holds 0 is level with the best. The best serves, except that the two-stage re-ranker serves
-whenever it is level with it. Its validation NDCG is measured on lists cross-fitted over halves of
-the users (each half scored by a model trained on the other half alone), while the first-stage
-models' is the best of their grid on the same users, so on validation the re-ranker is understated
-and the others overstated; on test, the re-ranker is fitted on every training user. When the two
-are level on validation, the re-ranker is the one ahead on test (bench/interactions_logs.py).
+holds 0 is level with the best, and the table says so. The best serves. For that choice to be
+fair, every model's validation figure must measure the same thing: the two-stage re-ranker's
+lists there are cross-fitted over `CROSS_FIT_PARTS` parts of the users (`fit_two_stage`), so it is
+judged as a model trained on most of them, as it is on test.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import pandas as pd
 from recwarehouse.interactions.models import BASELINES
 from recwarehouse.metrics import paired_bootstrap
 
-SERVED_WHEN_LEVEL = "two_stage"
 CHOICE_COLUMNS = [
     "model", "model_id", "model_family", "users", "validation_ndcg_at_k", "best_model_id", "difference_to_best",
     "ci_low", "ci_high", "is_level_with_best", "is_served", "reason",
@@ -71,9 +68,7 @@ def choose_served(per_user: pd.DataFrame, mode: str, resamples: int, seed: int, 
              "ci_high": round(ci["ci_high"], 9), "is_level_with_best": bool(ci["ci_high"] >= 0)}
         )  # fmt: skip
     out = pd.DataFrame(rows)
-    level = out[out["is_level_with_best"] & (out["model"] == SERVED_WHEN_LEVEL)]
-    served = level["model_id"].iloc[0] if len(level) else best
-    out["is_served"] = out["model_id"] == served
+    out["is_served"] = out["model_id"] == best
     best_name = names[best]
     out["reason"] = [_reason(row, best_name, k) for row in out.itertuples(index=False)]
     return out.sort_values(["is_served", "validation_ndcg_at_k", "model_id"], ascending=[False, False, True])[
@@ -82,17 +77,11 @@ def choose_served(per_user: pd.DataFrame, mode: str, resamples: int, seed: int, 
 
 
 def _reason(row, best: str, k: int) -> str:
-    interval = f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
-    if row.model_id == row.best_model_id:
-        what = f"best on validation NDCG@{k}"
-        return f"served: {what}" if row.is_served else f"{what}, but {SERVED_WHEN_LEVEL} is level with it and serves"
-    level = f"{row.difference_to_best:+.4f} against {best} {interval}"
     if row.is_served:
-        why = "its validation lists are cross-fitted"
-        return f"served: level with the best ({level}); {SERVED_WHEN_LEVEL} serves when level ({why})"
-    if row.is_level_with_best:
-        return f"level with the best ({level})"
-    return f"behind the best ({level})"
+        return f"served: best on validation NDCG@{k}"
+    interval = f"[{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
+    where = "level with" if row.is_level_with_best else "behind"
+    return f"{where} the best ({row.difference_to_best:+.4f} against {best} {interval})"
 
 
 def runner_up(choice: pd.DataFrame, summary: pd.DataFrame) -> pd.Series | None:

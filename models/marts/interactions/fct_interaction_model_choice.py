@@ -1,7 +1,7 @@
 """Which interactions model is served, and why: every model of the family `interactions_mode`
 serves against the family's best on validation NDCG@`interactions_k`, with the paired bootstrap
-interval of the difference over the validation users; the two-stage re-ranker serves when level
-with the best, else the best does (`recwarehouse.interactions.choice`). Reads the per-user
+interval of the difference over the validation users; the best serves
+(`recwarehouse.interactions.choice`). Reads the per-user
 validation NDCG onto the driver (at most `tuning_users` users per model), on either engine."""
 
 from recwarehouse.engine import tables

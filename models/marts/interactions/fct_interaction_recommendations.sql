@@ -4,8 +4,7 @@
 {#- What each user is served next: the top `interactions_k` unseen items from their whole history
     (the serve fold), by the model `fct_interaction_model_choice` serves: in the family the
     `interactions_mode` var picks (`baseline`, `cf`, or `auto` = cf when a collaborative model was
-    built), the best on the validation fold, or the two-stage re-ranker when it is level with the
-    best within the bootstrap interval. `mode_used` says which family served. -#}
+    built), the best on the validation fold. `mode_used` says which family served. -#}
 
 with
 
