@@ -109,6 +109,23 @@ def test_the_model_comparison_bootstraps_the_chosen_model_against_the_runner_up(
         assert a == pytest.approx(test_ndcg[chosen], abs=1e-8) and users == 943
 
 
+def test_the_choice_serves_the_best_collaborative_model_and_sets_every_other_against_it(warehouse) -> None:
+    choice = warehouse.sql("select * from marts.fct_interaction_model_choice").df().set_index("model")
+    summary = warehouse.sql(
+        "select model, ndcg_at_k from marts.fct_interaction_eval_summary"
+        " where fold = 'validation' and k = 10 and model_family = 'cf'"
+    ).df()
+    assert set(choice.index) == set(summary["model"]) and (choice["model_family"] == "cf").all()
+    best = summary.sort_values("ndcg_at_k", ascending=False)["model"].iloc[0]
+    assert choice["is_served"].sum() == 1 and choice.loc[best, "is_served"]
+    served = warehouse.sql("select distinct model from marts.fct_interaction_recommendations").fetchall()
+    assert served == [(best,)]
+    others = choice[~choice["is_served"]]
+    difference = others["difference_to_best"]
+    assert ((others["ci_low"] <= difference) & (difference <= others["ci_high"]) & (difference <= 0)).all()
+    assert (others["is_level_with_best"] == (others["ci_high"] >= 0)).all()
+
+
 def test_no_model_recommends_an_item_from_the_folds_history(warehouse) -> None:
     (leaks,) = warehouse.sql(HISTORY_ITEMS_LISTED).fetchone()
     assert leaks == 0
