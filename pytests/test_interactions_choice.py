@@ -16,7 +16,7 @@ def _per_user(scores: dict[str, np.ndarray]) -> pd.DataFrame:
         frames.append(
             pd.DataFrame(
                 {"model": model, "model_id": f"{model}-0", "user_id": [f"u{n:03d}" for n in range(len(values))],
-                 "ndcg_at_k": values}
+                 "ndcg_at_k": values, "model_family": "baseline" if "popularity" in model else "cf"}
             )
         )  # fmt: skip
     return pd.concat(frames, ignore_index=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from recwarehouse.interactions.models import BASELINES
 from recwarehouse.metrics import paired_bootstrap
 
 CHOICE_COLUMNS = [
@@ -29,10 +28,6 @@ CHOICE_SCHEMA = (
 )
 
 
-def model_family(model: str) -> str:
-    return "baseline" if model in BASELINES else "cf"
-
-
 def served_family(families: set[str], mode: str) -> str:
     """The family `interactions_mode` serves: baseline, cf, or auto = cf when one was built."""
     if mode == "auto":
@@ -43,9 +38,9 @@ def served_family(families: set[str], mode: str) -> str:
 def choose_served(per_user: pd.DataFrame, mode: str, resamples: int, seed: int, k: int) -> pd.DataFrame:
     """One row per model of the served family (CHOICE_COLUMNS), exactly one with is_served.
 
-    per_user: model, model_id, user_id, ndcg_at_k on the validation fold at K (every evaluated user
-    for every model: a user a model gave no list scores 0)."""
-    per_user = per_user.assign(model_family=per_user["model"].map(model_family))
+    per_user: model, model_id, model_family (baseline or cf, as `fct_interaction_eval_summary`
+    names it), user_id, ndcg_at_k on the validation fold at K (every evaluated user for every
+    model: a user a model gave no list scores 0)."""
     family = served_family(set(per_user["model_family"]), mode)
     per_user = per_user[per_user["model_family"] == family]
     if per_user.empty:
