@@ -19,36 +19,39 @@ HISTORY_ITEMS_LISTED = """
 """
 
 
-@pytest.fixture(scope="session")
-def warehouse() -> duckdb.DuckDBPyConnection:
-    path = os.environ.get("RECWAREHOUSE_TEST_DB")
+def _read_only(variable: str, missing: str):
+    """A read-only connection to the warehouse file the environment variable names, closed at the
+    end of the session; the test fails with `missing` when there is none."""
+    path = os.environ.get(variable)
     if not path or not Path(path).exists():
-        pytest.fail("no test warehouse: run `make test` (it builds one and sets RECWAREHOUSE_TEST_DB)")
+        pytest.fail(missing)
     con = duckdb.connect(path, read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse() -> duckdb.DuckDBPyConnection:
+    yield from _read_only(
+        "RECWAREHOUSE_TEST_DB", "no test warehouse: run `make test` (it builds one and sets RECWAREHOUSE_TEST_DB)"
+    )
 
 
 @pytest.fixture(scope="session")
 def synthetic_warehouse() -> duckdb.DuckDBPyConnection:
     """The interactions path on the small synthetic log (repeats, no ratings, EASE over its cap)."""
-    path = os.environ.get("RECWAREHOUSE_INTERACTIONS_TEST_DB")
-    if not path or not Path(path).exists():
-        pytest.fail("no synthetic interactions warehouse: run `make test` (it builds one, `make interactions-build`)")
-    con = duckdb.connect(path, read_only=True)
-    yield con
-    con.close()
+    yield from _read_only(
+        "RECWAREHOUSE_INTERACTIONS_TEST_DB",
+        "no synthetic interactions warehouse: run `make test` (it builds one, `make interactions-build`)",
+    )
 
 
 @pytest.fixture(scope="session")
 def relabelled_warehouse() -> duckdb.DuckDBPyConnection:
     """The same synthetic log with every user and item id relabelled (`make interactions-build`)."""
-    path = os.environ.get("RECWAREHOUSE_INTERACTIONS_RELABELLED_DB")
-    if not path or not Path(path).exists():
-        pytest.fail("no relabelled interactions warehouse: run `make interactions-build`")
-    con = duckdb.connect(path, read_only=True)
-    yield con
-    con.close()
+    yield from _read_only(
+        "RECWAREHOUSE_INTERACTIONS_RELABELLED_DB", "no relabelled interactions warehouse: run `make interactions-build`"
+    )
 
 
 @pytest.fixture(scope="session")
