@@ -312,7 +312,7 @@ class SparkTables(Tables):
         return f"sha2('{int(seed)}|' || {expression}, 256)"
 
     def result(self, frame, schema):
-        return self.session.createDataFrame(_typed(frame, schema), schema=schema)
+        return self.session.createDataFrame(_python_nulls(_typed(frame, schema)), schema=schema)
 
     def concat(self, parts):
         out = parts[0]
@@ -416,6 +416,19 @@ def _typed(frame: pd.DataFrame, schema: str) -> pd.DataFrame:
             out[name] = pd.to_datetime(out[name]).dt.date
         elif kind == "timestamp":
             out[name] = pd.to_datetime(out[name])
-        elif kind in _PANDAS_DTYPES and not (kind in ("bigint", "int", "integer") and out[name].isna().any()):
+        elif kind in ("bigint", "int", "integer") and out[name].isna().any():
+            # whole numbers with nulls: pandas' nullable integers (not floats, which Spark's integer
+            # columns refuse and DuckDB would store as double)
+            out[name] = out[name].astype("Int64" if kind == "bigint" else "Int32")
+        elif kind in _PANDAS_DTYPES:
             out[name] = out[name].astype(_PANDAS_DTYPES[kind])
+    return out
+
+
+def _python_nulls(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer columns as Python ints and None, as Spark's createDataFrame takes them."""
+    out = frame.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.api.extensions.ExtensionDtype) and out[name].dtype.kind in "iu":
+            out[name] = pd.Series([None if pd.isna(v) else int(v) for v in out[name]], dtype=object, index=out.index)
     return out
