@@ -422,6 +422,8 @@ def _typed(frame: pd.DataFrame, schema: str) -> pd.DataFrame:
             out[name] = out[name].astype("Int64" if kind == "bigint" else "Int32")
         elif kind in _PANDAS_DTYPES:
             out[name] = out[name].astype(_PANDAS_DTYPES[kind])
+        if kind == "string" and out[name].isna().any():  # a missing text is None, not a float NaN Spark writes as 'NaN'
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
     return out
 
 
